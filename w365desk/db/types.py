@@ -1,0 +1,73 @@
+"""Column types that keep money exact and time zone-aware on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, Numeric
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+CENT = Decimal("0.01")
+
+
+class Money(TypeDecorator[Decimal]):
+    """A currency amount with two decimal places, always a ``Decimal`` in Python.
+
+    Floats are refused at the boundary: a float amount is a bug, not a value.
+    SQLite has no decimal type, so there the value travels as a float with at
+    most 15 significant digits and is rebuilt exactly by quantizing to cents.
+    """
+
+    impl = Numeric(14, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Numeric(14, 2, asdecimal=False))
+        return dialect.type_descriptor(Numeric(14, 2))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float) or not isinstance(value, Decimal | int):
+            raise TypeError(f"money must be Decimal or int, not {type(value).__name__}")
+        amount = Decimal(value)
+        if amount != amount.quantize(CENT):
+            raise ValueError(f"money has more than two decimal places: {amount}")
+        amount = amount.quantize(CENT)
+        return float(amount) if dialect.name == "sqlite" else amount
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            return Decimal(repr(value)).quantize(CENT)
+        return Decimal(value).quantize(CENT)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    Naive datetimes are refused: a time without a zone is ambiguous evidence.
+    SQLite stores the UTC wall time; PostgreSQL stores ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
