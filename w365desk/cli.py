@@ -1,0 +1,106 @@
+"""Command-line entry points: the GUI by default, plus a few subcommands.
+
+Heavy imports (Qt, the SDK) happen inside the subcommand that needs them, so
+``w365desk --version`` and ``w365desk db upgrade`` stay quick and headless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from w365desk import __version__
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="w365desk",
+        description="Payment desk for resellers on Authorize.Net. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"w365desk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="bring the database schema to this version")
+
+    demo = commands.add_parser("demo", help="seed realistic demo accounts, contacts and invoices")
+    demo.add_argument("--force", action="store_true", help="seed even if accounts already exist")
+    demo.add_argument("--accounts", type=int, default=50, help="how many accounts (default 50)")
+
+    commands.add_parser(
+        "sandbox",
+        help="run the offline Authorize.Net sandbox alone (see 'w365desk sandbox --help')",
+        add_help=False,
+    )
+    return parser
+
+
+def _database_url() -> str:
+    from w365desk.settings import load_desktop_settings, resolve_database_url
+
+    return resolve_database_url(load_desktop_settings())
+
+
+def _db_upgrade() -> int:
+    from w365desk.db.engine import make_engine
+    from w365desk.db.migrate import current_revision, upgrade
+
+    engine = make_engine(_database_url())
+    try:
+        upgrade(engine)
+        where = engine.url.render_as_string(hide_password=True)
+        print(f"database {where} is at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _demo(force: bool, accounts: int) -> int:
+    from w365desk.clock import SystemClock
+    from w365desk.db.engine import make_engine, make_session_factory
+    from w365desk.db.migrate import upgrade
+    from w365desk.services.audit import current_os_user
+    from w365desk.services.demo import seed_demo_data
+    from w365desk.services.errors import ServiceError
+
+    engine = make_engine(_database_url())
+    try:
+        upgrade(engine)
+        try:
+            created = seed_demo_data(
+                make_session_factory(engine),
+                SystemClock(),
+                current_os_user(),
+                force=force,
+                accounts=accounts,
+            )
+        except ServiceError as error:
+            print(f"w365desk demo: {error}", file=sys.stderr)
+            return 1
+        print(f"seeded {created} demo accounts")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _gui() -> int:
+    from w365desk.gui.main import run_gui
+
+    return run_gui()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["sandbox"]:
+        # The sandbox owns its own options; hand them over untouched.
+        from w365desk.gateway.sandbox.cli import run_sandbox_cli
+
+        return run_sandbox_cli(args_list[1:])
+    args = _build_parser().parse_args(args_list)
+    if args.command == "db":
+        return _db_upgrade()
+    if args.command == "demo":
+        return _demo(args.force, args.accounts)
+    return _gui()
