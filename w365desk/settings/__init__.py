@@ -23,21 +23,49 @@ from w365desk.settings.secret_store import (
     SecretSource,
     SecretStore,
 )
+from w365desk.settings.shared import (
+    DEFAULT_PROFILE_REQUEST_BODY,
+    DEFAULT_PROFILE_REQUEST_SUBJECT,
+    SECURE_LINK_PLACEHOLDER,
+    TEMPLATE_PLACEHOLDERS,
+    GatewayEnvironment,
+    SharedSettings,
+    SmtpSecurity,
+    shared_settings_from_text,
+)
+from w365desk.settings.shared import LABELS as SHARED_SETTING_LABELS
+from w365desk.settings.shared_store import SharedSettingsStore
+from w365desk.settings.shared_validation import (
+    shared_settings_problems,
+    validate_shared_settings,
+)
 
 __all__ = [
+    "DEFAULT_PROFILE_REQUEST_BODY",
+    "DEFAULT_PROFILE_REQUEST_SUBJECT",
     "DESKTOP_FILE_NAME",
     "SECRET_ENVIRONMENT_VARIABLES",
     "SECRET_LABELS",
+    "SECURE_LINK_PLACEHOLDER",
     "SERVICE_NAME",
+    "SHARED_SETTING_LABELS",
+    "TEMPLATE_PLACEHOLDERS",
     "DesktopSettings",
+    "GatewayEnvironment",
     "SecretName",
     "SecretSource",
     "SecretStorageUnavailable",
     "SecretStore",
     "SettingsError",
+    "SharedSettings",
+    "SharedSettingsStore",
+    "SmtpSecurity",
     "desktop_settings_path",
     "load_desktop_settings",
     "redact_database_url",
     "resolve_database_url",
     "save_desktop_settings",
+    "shared_settings_from_text",
+    "shared_settings_problems",
+    "validate_shared_settings",
 ]
