@@ -1,0 +1,77 @@
+"""The payment gateway: the ``Gateway`` protocol, its value types and error kinds.
+
+The Authorize.Net adapter lives in ``w365desk.gateway.authorizenet`` and is imported
+only where it is composed (it loads the SDK); everything else speaks ``Gateway``.
+"""
+
+from w365desk.gateway.base import Gateway
+from w365desk.gateway.errors import (
+    AccountInactive,
+    AuthenticationFailed,
+    Declined,
+    DuplicateProfile,
+    DuplicateTransaction,
+    FeatureNotEnabled,
+    GatewayError,
+    GatewayUnavailable,
+    InvalidField,
+    LimitReached,
+    NonceExpired,
+    NonceInvalid,
+    NotFound,
+    OutcomeUnknown,
+    RequestRejected,
+    TransactionFailed,
+    TransactionRejected,
+    ValidationFailed,
+)
+from w365desk.gateway.types import (
+    AcceptNonce,
+    BankAccountInput,
+    BillingAddress,
+    CardInput,
+    ChargeRequest,
+    ChargeResult,
+    CustomerProfile,
+    CustomerProfileInput,
+    MaskedPaymentProfile,
+    RefundRequest,
+    TransactionDetails,
+    TransactionResult,
+    TransactionSummary,
+)
+
+__all__ = [
+    "AcceptNonce",
+    "AccountInactive",
+    "AuthenticationFailed",
+    "BankAccountInput",
+    "BillingAddress",
+    "CardInput",
+    "ChargeRequest",
+    "ChargeResult",
+    "CustomerProfile",
+    "CustomerProfileInput",
+    "Declined",
+    "DuplicateProfile",
+    "DuplicateTransaction",
+    "FeatureNotEnabled",
+    "Gateway",
+    "GatewayError",
+    "GatewayUnavailable",
+    "InvalidField",
+    "LimitReached",
+    "MaskedPaymentProfile",
+    "NonceExpired",
+    "NonceInvalid",
+    "NotFound",
+    "OutcomeUnknown",
+    "RefundRequest",
+    "RequestRejected",
+    "TransactionDetails",
+    "TransactionFailed",
+    "TransactionRejected",
+    "TransactionResult",
+    "TransactionSummary",
+    "ValidationFailed",
+]
