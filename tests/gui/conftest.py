@@ -1,0 +1,25 @@
+"""GUI fixtures: a real app context on a temporary SQLite database, offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from w365desk.app import AppContext, build_app
+from w365desk.clock import FrozenClock
+
+
+@pytest.fixture
+def app_context(tmp_path: Path) -> Iterator[AppContext]:
+    context = build_app(
+        f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}",
+        clock=FrozenClock(),
+        actor="gui-tester",
+    )
+    yield context
+    context.close()

@@ -1,0 +1,149 @@
+"""The Accounts tab end to end: real services, real SQLite, offscreen Qt."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
+
+from w365desk.app import AppContext
+from w365desk.gui.main_window import MainWindow
+from w365desk.locations import config_dir
+from w365desk.services.accounts import AccountInput, ContactInput
+
+
+def _seed(app: AppContext) -> None:
+    app.accounts.create_account(
+        AccountInput(name="Contoso Ltd", primary_email="ap@contoso.example", city="Seattle"),
+        [ContactInput(first_name="Dana", last_name="Ng", email="dana@contoso.example")],
+    )
+    app.accounts.create_account(AccountInput(name="Fabrikam Inc", number="FAB-1"))
+    app.accounts.create_account(AccountInput(name="Northwind Traders"))
+
+
+def _open(qtbot: QtBot, app: AppContext) -> MainWindow:
+    window = MainWindow(app)
+    qtbot.addWidget(window.window, before_close_func=lambda _w: window.runner.wait_for_done())
+    window.show()
+    return window
+
+
+def _names(window: MainWindow) -> list[str]:
+    model = window.accounts_page.model
+    return sorted(model.account_at(row).name for row in range(model.rowCount()))
+
+
+def test_lists_and_searches_accounts(
+    qtbot: QtBot, app_context: AppContext, artifacts_dir: Path
+) -> None:
+    _seed(app_context)
+    window = _open(qtbot, app_context)
+    qtbot.waitUntil(lambda: len(_names(window)) == 3)
+    assert "3 account(s)" in window.accounts_page.results_label.text()
+
+    window.accounts_page.search_edit.setText("fab-1")
+    qtbot.waitUntil(lambda: _names(window) == ["Fabrikam Inc"])
+
+    window.accounts_page.search_edit.setText("DANA@")
+    qtbot.waitUntil(lambda: _names(window) == ["Contoso Ltd"])
+    assert "match" in window.accounts_page.results_label.text()
+
+    window.accounts_page.search_edit.setText("")
+    qtbot.waitUntil(lambda: len(_names(window)) == 3)
+    window.window.resize(1100, 600)
+    window.window.grab().save(str(artifacts_dir / "main_window_accounts.png"))
+
+
+def test_new_account_dialog_creates_account(
+    qtbot: QtBot, app_context: AppContext, artifacts_dir: Path
+) -> None:
+    window = _open(qtbot, app_context)
+    dialog = window.accounts_page.open_new_account()
+    dialog.field_edit("name").setText("Tailspin Toys")
+    dialog.field_edit("primary_email").setText("billing@tailspin.example")
+    dialog.field_edit("first_name").setText("Ari")
+    dialog.field_edit("last_name").setText("Bell")
+    dialog.field_edit("email").setText("ari@tailspin.example")
+    dialog.dialog.grab().save(str(artifacts_dir / "new_account_dialog.png"))
+    with qtbot.waitSignal(dialog.saved, timeout=10_000) as saved:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    view = saved.args[0]
+    assert view.name == "Tailspin Toys"
+    assert view.billing_contact is not None and view.billing_contact.email == "ari@tailspin.example"
+    assert dialog.dialog.result() == QDialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: _names(window) == ["Tailspin Toys"])
+    stored = app_context.accounts.get_account(view.id)
+    assert stored.primary_email == "billing@tailspin.example"
+
+
+def test_invalid_input_keeps_dialog_open_with_specific_message(
+    qtbot: QtBot, app_context: AppContext, artifacts_dir: Path
+) -> None:
+    window = _open(qtbot, app_context)
+    dialog = window.accounts_page.open_new_account()
+    dialog.field_edit("name").setText("Woodgrove Bank")
+    dialog.field_edit("primary_email").setText("not-an-email")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_label.text() != "")
+    assert "email" in dialog.error_label.text().lower()
+    assert dialog.dialog.isVisible()
+    assert dialog.field_edit("primary_email").styleSheet() != ""
+    assert dialog.field_edit("name").text() == "Woodgrove Bank"  # nothing typed is lost
+    dialog.dialog.grab().save(str(artifacts_dir / "new_account_dialog_error.png"))
+    assert app_context.accounts.count_accounts() == 0
+
+    dialog.field_edit("primary_email").setText("ops@woodgrove.example")
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert app_context.accounts.count_accounts() == 1
+
+
+def test_duplicate_number_is_refused_in_dialog(qtbot: QtBot, app_context: AppContext) -> None:
+    _seed(app_context)
+    window = _open(qtbot, app_context)
+    dialog = window.accounts_page.open_new_account()
+    dialog.field_edit("name").setText("Another Fabrikam")
+    dialog.field_edit("number").setText("fab-1")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "FAB-1" in dialog.error_label.text())
+    assert dialog.dialog.isVisible()
+
+
+def test_edit_and_deactivate_account(qtbot: QtBot, app_context: AppContext) -> None:
+    _seed(app_context)
+    window = _open(qtbot, app_context)
+    page = window.accounts_page
+    qtbot.waitUntil(lambda: len(_names(window)) == 3)
+    fabrikam = app_context.accounts.get_account_by_number("FAB-1")
+    page.open_account(fabrikam.id)
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.dialog.isVisible())
+    dialog = page.dialog
+    assert dialog is not None
+    assert dialog.field_edit("name").text() == "Fabrikam Inc"
+    dialog.field_edit("city").setText("Redmond")
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert app_context.accounts.get_account(fabrikam.id).city == "Redmond"
+
+    page.open_account(fabrikam.id)
+    qtbot.waitUntil(lambda: page.dialog is not dialog and page.dialog is not None)
+    second = page.dialog
+    assert second is not None and second.status_button.text() == "Deactivate"
+    with qtbot.waitSignal(second.saved, timeout=10_000):
+        qtbot.mouseClick(second.status_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _names(window) == ["Contoso Ltd", "Northwind Traders"])
+    page.show_inactive.setChecked(True)
+    qtbot.waitUntil(lambda: len(_names(window)) == 3)
+
+
+def test_window_state_is_saved_for_this_desktop(qtbot: QtBot, app_context: AppContext) -> None:
+    window = _open(qtbot, app_context)
+    window.window.resize(900, 500)
+    window.window.close()
+    saved = json.loads((config_dir() / "desktop.json").read_text())
+    assert saved["window_geometry"]
+    assert saved["last_tab"] == "accountsTab"
+    assert "password" not in json.dumps(saved).lower()

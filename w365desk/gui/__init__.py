@@ -1,0 +1,1 @@
+"""The desktop front door: Qt widgets over the services. No business rules here."""

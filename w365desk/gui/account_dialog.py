@@ -1,0 +1,176 @@
+"""Create or edit an account (and, when creating, its billing contact)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from w365desk.gui.uiload import child, load_form
+from w365desk.gui.workers import BackgroundRunner
+from w365desk.services.accounts import AccountInput, AccountsService, AccountView, ContactInput
+from w365desk.services.errors import ConflictError, ServiceError, ValidationError
+
+# Service field name -> widget name in ui/account_dialog.ui.
+_ACCOUNT_WIDGETS = {
+    "name": "nameEdit",
+    "number": "numberEdit",
+    "primary_email": "emailEdit",
+    "phone": "phoneEdit",
+    "currency": "currencyEdit",
+    "address_line1": "address1Edit",
+    "address_line2": "address2Edit",
+    "city": "cityEdit",
+    "state": "stateEdit",
+    "postal_code": "postalEdit",
+    "country": "countryEdit",
+}
+_CONTACT_WIDGETS = {
+    "first_name": "contactFirstEdit",
+    "last_name": "contactLastEdit",
+    "email": "contactEmailEdit",
+    "phone": "contactPhoneEdit",
+}
+_INVALID_STYLE = "border: 1px solid #c62828;"
+
+
+class AccountDialog(QObject):
+    """Controller for the account form. Emits ``saved`` with the stored ``AccountView``."""
+
+    saved = Signal(object)
+
+    def __init__(
+        self,
+        accounts: AccountsService,
+        runner: BackgroundRunner,
+        parent: QWidget | None = None,
+        existing: AccountView | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._accounts = accounts
+        self._runner = runner
+        self._existing = existing
+        self.dialog: QDialog = load_form("account_dialog.ui", parent)  # type: ignore[assignment]
+        self._edits = {
+            name: child(self.dialog, QLineEdit, widget) for name, widget in _ACCOUNT_WIDGETS.items()
+        }
+        self._contact_edits = {
+            name: child(self.dialog, QLineEdit, widget) for name, widget in _CONTACT_WIDGETS.items()
+        }
+        self.error_label = child(self.dialog, QLabel, "errorLabel")
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.status_button = child(self.dialog, QPushButton, "statusButton")
+        buttons = child(self.dialog, QDialogButtonBox, "buttonBox")
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.dialog.reject)
+        self.status_button.clicked.connect(self._toggle_status)
+        if existing is None:
+            self.dialog.setWindowTitle("New Account")
+            self._edits["currency"].setText("USD")
+            self.status_button.hide()
+        else:
+            self.dialog.setWindowTitle(f"Account {existing.number}")
+            self._fill(existing)
+            # Contacts of an existing account are managed on their own, not here.
+            child(self.dialog, QGroupBox, "contactGroup").hide()
+            self.status_button.setText("Deactivate" if existing.is_active else "Reactivate")
+
+    def _fill(self, view: AccountView) -> None:
+        for name, edit in self._edits.items():
+            edit.setText(getattr(view, name) or "")
+
+    def field_edit(self, name: str) -> QLineEdit:
+        return self._edits.get(name) or self._contact_edits[name]
+
+    def _account_input(self) -> AccountInput:
+        values = {name: edit.text() for name, edit in self._edits.items()}
+        values["number"] = values["number"] or None  # type: ignore[assignment]
+        return AccountInput(**values)
+
+    def _contact_inputs(self) -> list[ContactInput]:
+        values = {name: edit.text().strip() for name, edit in self._contact_edits.items()}
+        if not any(values.values()):
+            return []
+        return [ContactInput(is_billing=True, **values)]
+
+    def save(self) -> None:
+        self._clear_errors()
+        data = self._account_input()
+        existing = self._existing
+        if existing is None:
+            contacts = self._contact_inputs()
+
+            def work() -> AccountView:
+                return self._accounts.create_account(data, contacts)
+        else:
+
+            def work() -> AccountView:
+                return self._accounts.update_account(
+                    existing.id, data, expected_updated_at=existing.updated_at
+                )
+
+        self._set_busy(True)
+        self._runner.submit(work, self._on_saved, self._on_error)
+
+    def _toggle_status(self) -> None:
+        existing = self._existing
+        assert existing is not None
+        self._clear_errors()
+        if existing.is_active:
+            work = lambda: self._accounts.deactivate_account(existing.id)  # noqa: E731
+        else:
+            work = lambda: self._accounts.reactivate_account(existing.id)  # noqa: E731
+        self._set_busy(True)
+        self._runner.submit(work, self._on_saved, self._on_error)
+
+    def _on_saved(self, view: AccountView) -> None:
+        self._set_busy(False)
+        self.saved.emit(view)
+        self.dialog.accept()
+
+    def _on_error(self, error: Exception) -> None:
+        self._set_busy(False)
+        if isinstance(error, ValidationError):
+            lines = []
+            for problem in error.problems:
+                edit = self._edit_for_field(problem.field)
+                if edit is not None:
+                    edit.setStyleSheet(_INVALID_STYLE)
+                lines.append(problem.message)
+            self.error_label.setText("\n".join(lines))
+            first = self._edit_for_field(error.field)
+            if first is not None:
+                first.setFocus()
+        elif isinstance(error, ConflictError):
+            if error.field and (edit := self._edit_for_field(error.field)):
+                edit.setStyleSheet(_INVALID_STYLE)
+            self.error_label.setText(error.message)
+        elif isinstance(error, ServiceError):
+            self.error_label.setText(error.message)
+        else:
+            self.error_label.setText(
+                f"The account could not be saved ({type(error).__name__}). "
+                "Nothing was changed; please try again."
+            )
+
+    def _edit_for_field(self, field: str) -> QLineEdit | None:
+        if field.startswith("contacts["):
+            return self._contact_edits.get(field.split(".", 1)[-1])
+        return self._edits.get(field)
+
+    def _clear_errors(self) -> None:
+        self.error_label.clear()
+        for edit in (*self._edits.values(), *self._contact_edits.values()):
+            edit.setStyleSheet("")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.save_button.setEnabled(not busy)
+        self.status_button.setEnabled(not busy)

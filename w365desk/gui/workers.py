@@ -1,0 +1,82 @@
+"""Run slow work off the GUI thread and deliver the outcome back to it by signal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class _Signals(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], Any], signals: _Signals) -> None:
+        super().__init__()
+        self._work = work
+        self.signals = signals
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except Exception as error:  # handed to the GUI thread, which decides what to show
+            log.debug("background job failed: %s", type(error).__name__)
+            self.signals.failed.emit(error)
+        else:
+            self.signals.succeeded.emit(result)
+
+
+class BackgroundRunner(QObject):
+    """Owns the signal objects of running jobs so none is collected mid-flight.
+
+    Parent it to the window whose widgets the callbacks touch: once that window is
+    destroyed the runner is too, and late results are dropped instead of reaching
+    deleted widgets.
+    """
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool or QThreadPool.globalInstance()
+        self._running: set[_Signals] = set()
+
+    def submit(
+        self,
+        work: Callable[[], Any],
+        on_success: Callable[[Any], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        # Created here, so the signals live on the GUI thread and their slots run there.
+        # No Qt parent: this set keeps them alive until the job reports, even if the
+        # window that asked is closed meanwhile.
+        signals = _Signals()
+        self._running.add(signals)
+
+        def finish_ok(result: Any) -> None:
+            self._running.discard(signals)
+            signals.deleteLater()
+            if shiboken6.isValid(self):
+                on_success(result)
+
+        def finish_error(error: Any) -> None:
+            self._running.discard(signals)
+            signals.deleteLater()
+            if shiboken6.isValid(self):
+                on_error(error)
+
+        signals.succeeded.connect(finish_ok)
+        signals.failed.connect(finish_error)
+        self._pool.start(_Job(work, signals))
+
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def wait_for_done(self, msecs: int = 30_000) -> bool:
+        return self._pool.waitForDone(msecs)
