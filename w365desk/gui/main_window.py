@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import logging
 
 from PySide6.QtCore import QByteArray, QEvent, QObject
 from PySide6.QtWidgets import QLabel, QMainWindow, QStatusBar, QTabWidget
@@ -12,7 +13,9 @@ from w365desk.app import AppContext
 from w365desk.gui.accounts_page import AccountsPage
 from w365desk.gui.uiload import child, load_form
 from w365desk.gui.workers import BackgroundRunner
-from w365desk.settings import save_desktop_settings
+from w365desk.settings import SettingsError, save_desktop_settings
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QObject):
@@ -61,5 +64,10 @@ class MainWindow(QObject):
             window_state=base64.b64encode(state).decode("ascii"),
             last_tab=self.tabs.currentWidget().objectName(),
         )
-        save_desktop_settings(desktop)
+        try:
+            save_desktop_settings(desktop)
+        except SettingsError as error:
+            # E.g. a hand-edited database URL with a password: keep running, say why.
+            log.warning("window state not saved: %s", error)
+            return
         self.app.desktop = desktop
