@@ -389,6 +389,21 @@ def test_migrations_ship_as_source_files(bundle: FrozenBundle) -> None:
     assert _relative_files(shipped) == _relative_files(source)
 
 
+def test_package_data_files_ship_beside_the_package(bundle: FrozenBundle) -> None:
+    # importlib.resources.files(...) in a bundle resolves under sys._MEIPASS/w365desk/...
+    source = REPO_ROOT / "w365desk"
+    data_files = {name for name in _relative_files(source) if not name.endswith(".py")}
+    data_files -= {name for name in data_files if name.startswith("db/migrations/")}
+    if not data_files:
+        pytest.skip("the w365desk package holds no data files yet")
+
+    missing = sorted(
+        name for name in data_files if not (bundle.internal / "w365desk" / name).is_file()
+    )
+
+    assert not missing, f"package data files missing from the bundle: {missing}"
+
+
 @pytest.mark.parametrize("folder", ["ui", "resources"])
 def test_resource_folders_ship_at_the_bundle_root(bundle: FrozenBundle, folder: str) -> None:
     source_files = _relative_files(REPO_ROOT / folder)
