@@ -9,6 +9,7 @@ pass the Luhn check). The refusal names where the value was found, never the val
 from __future__ import annotations
 
 import enum
+import functools
 import getpass
 import json
 import os
@@ -46,6 +47,10 @@ _SENSITIVE_KEY_PARTS = (
 
 # A run of digits where single spaces or dashes may separate groups, as people type cards.
 _DIGIT_RUN = re.compile(r"\d+(?:[ -]\d+)*")
+_GROUP_SEPARATOR = re.compile(r"[ -]")
+# Cheap first test: most values never hold 13 digits in a row, even allowing separators.
+_ENOUGH_DIGITS = re.compile(r"(?:\d[ -]?){13}")
+_KEY_SEPARATORS = re.compile(r"[\s_\-.]")
 _CARD_MIN_DIGITS = 13
 _CARD_MAX_DIGITS = 19
 
@@ -71,8 +76,10 @@ def contains_card_number(text: str) -> bool:
     by an expiry ("4111 1111 1111 1111 12 26") is still caught. A run that starts with
     "+" is an international phone number and is not tested from its first group.
     """
+    if not _ENOUGH_DIGITS.search(text):
+        return False
     for match in _DIGIT_RUN.finditer(text):
-        groups = re.split(r"[ -]", match.group())
+        groups = _GROUP_SEPARATOR.split(match.group())
         first_start = 1 if match.start() > 0 and text[match.start() - 1] == "+" else 0
         for start in range(first_start, len(groups)):
             digits = ""
@@ -85,31 +92,38 @@ def contains_card_number(text: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1024)
 def is_sensitive_key(key: str) -> bool:
     """True for keys named like card data or secrets (``card_number``, ``CVV``, ``password``…)."""
-    compact = re.sub(r"[\s_\-.]", "", key).casefold()
+    compact = _KEY_SEPARATORS.sub("", key).casefold()
     return any(part in compact for part in _SENSITIVE_KEY_PARTS)
 
 
-def find_sensitive(value: Any, path: str = "details") -> str | None:
-    """Where in a nested structure card data or a secret key appears, or None if clean."""
+def find_sensitive(value: Any, path: str = "details", *, check_values: bool = True) -> str | None:
+    """Where in a nested structure card data or a secret key appears, or None if clean.
+
+    ``check_values`` False looks at key names only (for callers that already know no
+    value holds enough digits to be a card).
+    """
     if isinstance(value, Mapping):
         for key, item in value.items():
             key_text = str(key)
             item_path = f"{path}.{key_text}"
             if is_sensitive_key(key_text):
                 return f"{item_path} (a key named like card data or a secret)"
-            if contains_card_number(key_text):
+            if check_values and contains_card_number(key_text):
                 return f"{path} (a key that looks like a payment card number)"
-            found = find_sensitive(item, item_path)
+            found = find_sensitive(item, item_path, check_values=check_values)
             if found:
                 return found
         return None
     if isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
-            found = find_sensitive(item, f"{path}[{index}]")
+            found = find_sensitive(item, f"{path}[{index}]", check_values=check_values)
             if found:
                 return found
+        return None
+    if not check_values:
         return None
     if isinstance(value, enum.Enum):
         value = value.value
@@ -135,19 +149,22 @@ def serialize_details(details: Mapping[str, Any] | None) -> str | None:
     """Compact sorted JSON for ``details``, after refusing card data and secrets."""
     if details is None:
         return None
-    found = find_sensitive(details)
-    if found:
-        raise SensitiveDataError(
-            f"Refused to write an audit record: {found}. "
-            "Card numbers, security codes and secrets are never stored."
-        )
-    return json.dumps(
+    text = json.dumps(
         details,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
         default=_json_default,
     )
+    # Digits, spaces and dashes pass through JSON unchanged, so when the whole text has
+    # no run of 13 digits no single value can hold a card and only key names need a look.
+    found = find_sensitive(details, check_values=_ENOUGH_DIGITS.search(text) is not None)
+    if found:
+        raise SensitiveDataError(
+            f"Refused to write an audit record: {found}. "
+            "Card numbers, security codes and secrets are never stored."
+        )
+    return text
 
 
 def _clean_actor(actor: str) -> str:
@@ -217,7 +234,8 @@ def record_audit_many(
         for entry in entries
     ]
     if rows:
-        session.execute(insert(AuditEvent), rows)
+        # Core insert on the session's connection: same transaction, no per-row ORM work.
+        session.connection().execute(insert(AuditEvent.__table__), rows)
     return len(rows)
 
 
