@@ -1,0 +1,323 @@
+"""CSV import on a real database: the happy path, every kind of problem, all or nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from w365desk.clock import FrozenClock
+from w365desk.db.models import Account, AuditEvent, Contact
+from w365desk.services.account_import import AccountImporter, ImportReport
+from w365desk.services.accounts import AccountInput, AccountsService
+
+HEADER = (
+    "account_number,account_name,email,phone,currency,address_line1,address_line2,city,"
+    "state,postal_code,country,contact_first_name,contact_last_name,contact_email,"
+    "contact_phone,contact_role,contact_is_billing"
+)
+
+
+@pytest.fixture
+def importer(session_factory: sessionmaker[Session]) -> AccountImporter:
+    return AccountImporter(session_factory, FrozenClock(), "importer")
+
+
+@pytest.fixture
+def accounts(session_factory: sessionmaker[Session]) -> AccountsService:
+    return AccountsService(session_factory, FrozenClock(), "importer")
+
+
+def _counts(session_factory: sessionmaker[Session]) -> tuple[int, int, int]:
+    with session_factory() as session:
+        return tuple(  # type: ignore[return-value]
+            int(session.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (Account, Contact, AuditEvent)
+        )
+
+
+def _problems(report: ImportReport) -> list[tuple[int | None, str]]:
+    return [(problem.line, problem.message) for problem in report.problems]
+
+
+def test_happy_path_with_multi_contact_accounts_bom_and_quoting(
+    importer: AccountImporter,
+    accounts: AccountsService,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    # Header in Excel's spelling; CRLF line endings; a quoted multi-line address and a
+    # doubled quote; the second and third rows add contacts to the first account.
+    text = (
+        "Account Number, Account Name ,EMAIL,Phone,Currency,Address Line1,Address Line2,"
+        "City,State,Postal Code,Country,Contact First Name,Contact Last Name,Contact Email,"
+        "Contact Phone,Contact Role,Contact Is Billing\r\n"
+        'nw-1,"Northwind ""East"" Traders",ap@northwind.example.com,+1 206 555 0100,usd,'
+        '"1 Pike St","Suite 9\r\nBuilding B",Seattle,WA,98101,US,Nancy,Davolio,'
+        "nancy@northwind.example.com,,AP Manager,Yes\r\n"
+        "NW-1,,,,,,,,,,,Andrew,Fuller,andrew@northwind.example.com,,CFO,no\r\n"
+        'NW-1,"Northwind ""East"" Traders",,,,,,,,,,Janet,Leverling,,,,\r\n'
+        ",Contoso Ltd,,,,,,Austin,TX,,,,,,,,\r\n"
+        ",,,,,,,,,,,,,,,,\r\n"
+        "\r\n"
+        "CN-2,Contoso West,,,,,,,,,,Kim,Abercrombie,kim@contoso.test,,,x\r\n"
+    )
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+    report = importer.import_accounts_csv(path)
+
+    assert report.ok, _problems(report)
+    assert (report.rows_read, report.accounts_created, report.contacts_created) == (5, 3, 4)
+    northwind = accounts.get_account_by_number("NW-1")
+    assert northwind.name == 'Northwind "East" Traders'
+    assert northwind.currency == "USD"
+    assert northwind.address_line2 == "Suite 9 Building B"
+    assert [c.full_name for c in northwind.contacts] == [
+        "Nancy Davolio",
+        "Andrew Fuller",
+        "Janet Leverling",
+    ]
+    assert northwind.billing_contact is not None
+    assert northwind.billing_contact.first_name == "Nancy"
+    assert northwind.contacts[0].role == "AP Manager"
+    west = accounts.get_account_by_number("cn-2")
+    assert west.billing_contact is not None and west.billing_contact.first_name == "Kim"
+
+    # Search keys are filled like for accounts made by hand.
+    assert [a.number for a in accounts.search("northwind")] == ["NW-1"]
+    assert [a.number for a in accounts.search("andrew@north")] == ["NW-1"]
+    contoso = [a for a in accounts.search("contoso") if a.number not in {"CN-2"}]
+    assert len(contoso) == 1 and contoso[0].number.startswith("ACC-")
+
+    with session_factory() as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["account.import"] + ["account.create"] * 3
+    assert {e.actor for e in events} == {"importer"}
+    summary = json.loads(events[0].details or "")
+    assert summary["file"] == "accounts.csv"
+    assert (summary["accounts"], summary["contacts"]) == (3, 4)
+    assert len(summary["sha256"]) == 64
+    per_account = {
+        json.loads(e.details or "")["number"]: json.loads(e.details or "") for e in events[1:]
+    }
+    assert per_account["NW-1"]["line"] == 2
+    assert per_account["CN-2"]["line"] == 9
+    assert len(per_account["NW-1"]["contacts"]) == 3
+
+
+def test_text_stream_with_bom_and_only_the_required_column(
+    importer: AccountImporter, accounts: AccountsService
+) -> None:
+    report = importer.import_accounts_csv(io.StringIO("\ufeffaccount_name\nSolo\nDuo\n"))
+    assert report.ok and report.accounts_created == 2
+    assert [a.name for a in accounts.list_accounts()] == ["Duo", "Solo"]
+
+
+def test_allocated_numbers_never_collide_with_numbers_in_the_file(
+    importer: AccountImporter, accounts: AccountsService
+) -> None:
+    report = importer.import_accounts_csv(
+        io.StringIO("account_number,account_name\n,First\nACC-000001,Typed\n,Second\n")
+    )
+    assert report.ok, _problems(report)
+    numbers = {a.name: a.number for a in accounts.list_accounts()}
+    assert numbers["Typed"] == "ACC-000001"
+    assert len(set(numbers.values())) == 3
+
+
+def test_line_numbers_count_physical_lines_across_quoted_newlines(
+    importer: AccountImporter, session_factory: sessionmaker[Session]
+) -> None:
+    text = (
+        "account_number,account_name,address_line1,email\n"  # line 1
+        'A-1,Alpha,"line one\nline two\nline three",ap@alpha.test\n'  # lines 2-4
+        "A-2,Beta,,not-an-email\n"  # line 5
+        'A-3,"Gamma\nCorp",,\n'  # lines 6-7
+        "A-4,,,\n"  # line 8
+    )
+    report = importer.import_accounts_csv(io.StringIO(text))
+    assert _problems(report) == [
+        (5, "Email address must contain exactly one '@', like name@example.com."),
+        (8, "Account name is required on the first row of account A-4."),
+    ]
+    assert [p.column for p in report.problems] == ["email", "account_name"]
+    assert str(report.problems[0]).startswith("Line 5: Email address")
+    assert _counts(session_factory) == (0, 0, 0)
+
+
+def test_every_problem_is_reported_with_its_line(
+    importer: AccountImporter, accounts: AccountsService, session_factory: sessionmaker[Session]
+) -> None:
+    accounts.create_account(AccountInput(name="Existing", number="OLD-1"))
+    before = _counts(session_factory)
+    rows = [
+        HEADER,  # 1
+        "OLD-1,Existing Again,,,,,,,,,,,,,,,",  # 2 duplicate of a stored number
+        ",,,,,,,,,,,Orphan,Contact,,,,",  # 3 no account
+        "B-1,Beta,ap@beta,,,,,,,,,,,,,,",  # 4 bad account email
+        "B-1,Beta Renamed,,,,,,,,,,,,,,,",  # 5 conflicting account data
+        "C-1,Gamma,,,dollars,,,,,,,,,,,,",  # 6 bad currency
+        "D-1,Delta,,,,,,,,,,,,,,,maybe",  # 7 bad billing flag
+        "D-1,,,,,,,,,,,,,,,,yes",  # 8 billing without contact
+        "E-1,Epsilon,,,,,,,,,,Ann,Lee,ann@e.test,,,yes",  # 9
+        "E-1,,,,,,,,,,,Bob,Ray,ann@E.test,,,no",  # 10 duplicate contact email
+        "E-1,,,,,,,,,,,Cat,Poe,cat@e.test,,,yes",  # 11 second billing contact
+        "F-1,Foxtrot,,,,,,,,,,,,bad@,,,",  # 12 contact email without a name
+        "G-1,Golf,,,",  # 13 too few values
+        "H-1,Hotel,,,,4111 1111 1111 1111,,,,,,,,,,,",  # 14 card number in an address
+        'I-1,"India" Ltd,,,,,,,,,,,,,,,',  # 15 stray quote
+        "J 1,Juliet,,,,,,,,,,,,,,,",  # 16 bad number
+    ]
+    report = importer.import_accounts_csv(io.StringIO("\n".join(rows) + "\n"))
+    assert _problems(report) == [
+        (2, "Account number OLD-1 already exists in the database."),
+        (
+            3,
+            "Account name is required. To add a contact to an account above, repeat its "
+            "account_number.",
+        ),
+        (4, "Email domain 'beta' needs a dot, like example.com."),
+        (
+            5,
+            "Conflicting account data for B-1: account_name is 'Beta Renamed' here but 'Beta' "
+            "on line 4. Leave it blank or repeat it exactly on later rows of the same account.",
+        ),
+        (6, "Currency must be a 3-letter ISO code such as USD."),
+        (7, "contact_is_billing must be yes or no (or true/false, 1/0); got 'maybe'."),
+        (8, "contact_is_billing is set but the row has no contact."),
+        (10, "Contact email 'ann@E.test' is already listed for account E-1 on line 9."),
+        (
+            11,
+            "Account E-1 already has a billing contact on line 9; an account has one billing "
+            "contact.",
+        ),
+        (12, "Contact needs a first or last name."),
+        (12, "Email address needs a domain after the '@', like example.com."),
+        (
+            13,
+            "This row has 5 values but the header has 17 columns. Check for a missing or "
+            "extra comma, or an unquoted comma.",
+        ),
+        (
+            14,
+            "Address line 1 looks like a payment card number. Card numbers are never stored "
+            "in account records; add a payment method instead.",
+        ),
+        (
+            15,
+            "A quoted value must be followed by a comma or the end of the line; a quote "
+            'inside a value is written twice ("").',
+        ),
+        (
+            16,
+            "Account number may only contain letters, digits and . _ / - and must start "
+            "with a letter or digit.",
+        ),
+    ]
+    assert report.problems[0].column == "account_number"
+    assert report.problems[-1].column == "account_number"
+    assert all("4111" not in str(problem) for problem in report.problems)
+    assert (report.accounts_created, report.contacts_created) == (0, 0)
+    assert _counts(session_factory) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", [(1, "The file is empty; the first line must be the header row.")]),
+        ("account_name\n", [(None, "The file has a header but no rows to import.")]),
+        (
+            "account_name,city,colour\nA,B,C\n",
+            [
+                (
+                    1,
+                    "Unknown column 'colour' (column 3). Known columns: account_number, "
+                    "account_name, email, phone, currency, address_line1, address_line2, city, "
+                    "state, postal_code, country, contact_first_name, contact_last_name, "
+                    "contact_email, contact_phone, contact_role, contact_is_billing.",
+                )
+            ],
+        ),
+        (
+            "Account Name,account_name\nA,A\n",
+            [(1, "Column account_name appears twice (columns 1 and 2).")],
+        ),
+        ("city,state\nX,Y\n", [(1, "The header has no account_name column; it is required.")]),
+        (
+            'account_name,city\nA,B\n"Unclosed,Town\nC,D\n',
+            [(3, "A quoted value that starts on this line is never closed with '\"'.")],
+        ),
+        (
+            "account_name,,\nA,,\nB,,x\n",
+            [(3, "Column 3 has a value but no name in the header row.")],
+        ),
+    ],
+)
+def test_file_level_problems(
+    importer: AccountImporter,
+    session_factory: sessionmaker[Session],
+    text: str,
+    expected: list[tuple[int | None, str]],
+) -> None:
+    report = importer.import_accounts_csv(io.StringIO(text))
+    assert _problems(report) == expected
+    assert _counts(session_factory) == (0, 0, 0)
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(
+    importer: AccountImporter, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("account_name\nAcme\nCaf\xe9 Corp\n".encode("latin-1"))
+    report = importer.import_accounts_csv(path)
+    assert _problems(report) == [
+        (
+            3,
+            "The file is not UTF-8 text (byte 0xE9 cannot be read). In Excel, save it as "
+            '"CSV UTF-8 (Comma delimited)".',
+        )
+    ]
+
+
+def test_a_bad_last_row_leaves_nothing_half_imported(
+    importer: AccountImporter, session_factory: sessionmaker[Session]
+) -> None:
+    good_rows = [f"N-{i},Company {i},,,,,,,,,,First,Last,p{i}@c.test,,,yes" for i in range(300)]
+    text = "\n".join([HEADER, *good_rows, "N-999,Broken,not-an-email,,,,,,,,,,,,,,"]) + "\n"
+    report = importer.import_accounts_csv(io.StringIO(text))
+    assert _problems(report) == [
+        (302, "Email address must contain exactly one '@', like name@example.com.")
+    ]
+    assert report.rows_read == 301
+    assert _counts(session_factory) == (0, 0, 0)
+
+    # The same file without the broken row goes in completely.
+    fixed = importer.import_accounts_csv(io.StringIO("\n".join([HEADER, *good_rows]) + "\n"))
+    assert (fixed.accounts_created, fixed.contacts_created) == (300, 300)
+    assert _counts(session_factory) == (300, 300, 301)
+
+
+def test_problem_list_is_capped_but_counts_the_rest(
+    session_factory: sessionmaker[Session],
+) -> None:
+    importer = AccountImporter(session_factory, FrozenClock(), "importer", max_problems=3)
+    text = "account_name,email\n" + "".join(f"A{i},bad{i}\n" for i in range(5))
+    report = importer.import_accounts_csv(io.StringIO(text))
+    assert [p.line for p in report.problems] == [2, 3, 4]
+    assert report.problems_not_listed == 2
+    assert not report.ok
+
+
+def test_dry_run_checks_everything_and_writes_nothing(
+    importer: AccountImporter, session_factory: sessionmaker[Session]
+) -> None:
+    text = "account_number,account_name,contact_first_name\nX-1,Xray,Ann\nX-1,,Bob\n"
+    report = importer.import_accounts_csv(io.StringIO(text), dry_run=True)
+    assert report.ok and report.dry_run
+    assert (report.accounts_created, report.contacts_created) == (1, 2)
+    assert _counts(session_factory) == (0, 0, 0)
