@@ -1,0 +1,188 @@
+"""Card and bank rules of the sandbox: brands, Luhn, ABA, expiry, masking, AVS and CVV tables.
+
+The AVS and CVV tables follow Authorize.Net's sandbox testing guide: the billing zip
+and the card code a test sends choose the result the processor reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+# The test cards Authorize.Net's sandbox accepts, with the brand it reports for each.
+TEST_CARDS: dict[str, str] = {
+    "4111111111111111": "Visa",
+    "4007000000027": "Visa",
+    "4012888818888": "Visa",
+    "5424000000000015": "MasterCard",
+    "2223000010309703": "MasterCard",
+    "2223000010309711": "MasterCard",
+    "370000000000002": "AmericanExpress",
+    "6011000000000012": "Discover",
+    "3088000000000017": "JCB",
+    "38000000000006": "DinersClub",
+}
+
+# Billing zip that makes the processor decline (response code 2, reason 2).
+DECLINING_ZIP = "46282"
+
+# Billing zip -> AVS result code (testing guide). Other zips match fully ("Y").
+AVS_BY_ZIP: dict[str, str] = {
+    "46201": "A",  # address matches, zip does not
+    "46203": "E",  # AVS data invalid or not allowed for this card type
+    "46204": "G",  # non-U.S. issuer, no AVS support
+    "46205": "N",  # neither address nor zip match
+    "46206": "P",  # AVS not applicable
+    "46207": "R",  # AVS system unavailable
+    "46208": "S",  # U.S. issuer does not support AVS
+    "46209": "U",  # address information unavailable
+    "46211": "W",  # 9-digit zip matches, address does not
+    "46214": "X",  # address and 9-digit zip match
+    "46217": "Z",  # zip matches, address does not
+}
+AVS_FULL_MATCH = "Y"
+AVS_NOT_PROVIDED = "B"
+AVS_NOT_APPLICABLE = "P"  # eCheck transactions carry no AVS check
+
+# Card code -> CVV result code (testing guide). Any other code matches ("M").
+CVV_BY_CODE: dict[str, str] = {
+    "900": "M",  # match
+    "901": "N",  # no match
+    "902": "S",  # should be on card but was not indicated
+    "903": "U",  # issuer not certified
+    "904": "P",  # not processed
+}
+CVV_MATCH = "M"
+
+MASK = "XXXX"
+
+_EXPIRY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(\d{4})[-/](\d{1,2})$"), "ym"),
+    (re.compile(r"^(\d{2})[-/]?(\d{2})$"), "my2"),
+    (re.compile(r"^(\d{1,2})[-/]?(\d{4})$"), "my4"),
+)
+
+
+def luhn_valid(number: str) -> bool:
+    if not number.isdigit():
+        return False
+    total = 0
+    for position, char in enumerate(reversed(number)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def card_number_well_formed(number: str) -> bool:
+    """13 to 16 digits passing the Luhn check: what the gateway accepts as a card number."""
+    return number.isdigit() and 13 <= len(number) <= 16 and luhn_valid(number)
+
+
+def card_brand(number: str) -> str:
+    """The brand name Authorize.Net reports (``accountType`` / ``cardType``)."""
+    if number in TEST_CARDS:
+        return TEST_CARDS[number]
+    prefix2 = int(number[:2]) if len(number) >= 2 else -1
+    prefix3 = int(number[:3]) if len(number) >= 3 else -1
+    prefix4 = int(number[:4]) if len(number) >= 4 else -1
+    prefix6 = int(number[:6]) if len(number) >= 6 else -1
+    if number.startswith("4"):
+        return "Visa"
+    if 51 <= prefix2 <= 55 or 2221 <= prefix4 <= 2720:
+        return "MasterCard"
+    if prefix2 in (34, 37):
+        return "AmericanExpress"
+    if prefix4 == 6011 or prefix2 == 65 or 644 <= prefix3 <= 649 or 622126 <= prefix6 <= 622925:
+        return "Discover"
+    if 3528 <= prefix4 <= 3589 or prefix4 in (2131, 1800, 3088):
+        return "JCB"
+    if 300 <= prefix3 <= 305 or prefix2 in (36, 38, 39):
+        return "DinersClub"
+    return "Unknown"
+
+
+def card_code_valid(code: str, brand: str) -> bool:
+    length = 4 if brand == "AmericanExpress" else 3
+    return code.isdigit() and len(code) == length
+
+
+def routing_number_valid(routing: str) -> bool:
+    """Nine digits with a valid ABA checksum."""
+    if not (routing.isdigit() and len(routing) == 9):
+        return False
+    d = [int(c) for c in routing]
+    checksum = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
+    return checksum % 10 == 0
+
+
+def bank_account_number_valid(number: str) -> bool:
+    return number.isdigit() and 5 <= len(number) <= 17
+
+
+@dataclass(frozen=True, order=True)
+class Expiry:
+    year: int
+    month: int
+
+    def iso(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def expired_at(self, now: datetime) -> bool:
+        """A card is good through the last day of its expiry month."""
+        return (self.year, self.month) < (now.year, now.month)
+
+
+def parse_expiry(text: str) -> Expiry | None:
+    """Read the expiry formats the gateway accepts: YYYY-MM, MMYY, MM/YY, MMYYYY, MM/YYYY."""
+    value = text.strip()
+    for pattern, layout in _EXPIRY_PATTERNS:
+        match = pattern.match(value)
+        if not match:
+            continue
+        first, second = match.group(1), match.group(2)
+        if layout == "ym":
+            year, month = int(first), int(second)
+        elif layout == "my2":
+            month, year = int(first), 2000 + int(second)
+        else:
+            month, year = int(first), int(second)
+        if 1 <= month <= 12 and 2000 <= year <= 2099:
+            return Expiry(year, month)
+        return None
+    return None
+
+
+def is_masked(value: str) -> bool:
+    return value.upper().startswith(MASK)
+
+
+def masked(last4: str) -> str:
+    return f"{MASK}{last4}"
+
+
+def last4_of(value: str) -> str:
+    """Last four digits of a full or masked number (``XXXX1111`` -> ``1111``)."""
+    return value[-4:]
+
+
+def avs_code_for(zip_code: str | None, address: str | None) -> str:
+    if not zip_code and not address:
+        return AVS_NOT_PROVIDED
+    five = (zip_code or "").strip()[:5]
+    return AVS_BY_ZIP.get(five, AVS_FULL_MATCH)
+
+
+def cvv_code_for(card_code: str | None) -> str:
+    """Empty when no card code was sent, as the gateway does."""
+    if not card_code:
+        return ""
+    return CVV_BY_CODE.get(card_code, CVV_MATCH)
+
+
+def zip_declines(zip_code: str | None) -> bool:
+    return (zip_code or "").strip()[:5] == DECLINING_ZIP

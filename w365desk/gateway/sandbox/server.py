@@ -1,0 +1,417 @@
+"""The sandbox's HTTP face: the API endpoint, Accept.js, the control endpoints, and faults.
+
+``http.server``'s threaded server is used on purpose: this is a local test double and
+it needs raw-socket control to reset connections. Each request runs in its own thread;
+processing takes the engine's lock, but latency is slept outside it, so concurrent
+clients overlap their waits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import select
+import socket
+import struct
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from w365desk.clock import Clock, SystemClock
+from w365desk.gateway.sandbox import control
+from w365desk.gateway.sandbox.accept import JSON_CONTENT_TYPE, SCRIPT_CONTENT_TYPE, accept_script
+from w365desk.gateway.sandbox.api import (
+    Reply,
+    RequestInfo,
+    SandboxApi,
+    describe_request,
+    error_reply,
+    response_name_for,
+)
+from w365desk.gateway.sandbox.credentials import (
+    DEFAULT_API_LOGIN_ID,
+    DEFAULT_CLIENT_KEY,
+    DEFAULT_TRANSACTION_KEY,
+    Credentials,
+)
+from w365desk.gateway.sandbox.dirlock import DataDirLock
+from w365desk.gateway.sandbox.errors import ApiError
+from w365desk.gateway.sandbox.faults import Fault, FaultBook
+from w365desk.gateway.sandbox.records import LedgerEntry
+from w365desk.gateway.sandbox.state import StateStore
+from w365desk.gateway.sandbox.xmlio import BOM, MAX_REQUEST_BYTES, NAMESPACE, XML_CONTENT_TYPE
+
+log = logging.getLogger("w365desk.gateway.sandbox")
+
+API_PATH = "/xml/v1/request.api"
+ACCEPT_JS_PATH = "/v1/Accept.js"
+HANG_POLL_S = 0.05
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    sandbox: SandboxServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HttpServer
+    protocol_version = "HTTP/1.0"  # one request per connection: nothing idles at shutdown
+    server_version = "w365desk-sandbox"
+    sys_version = ""
+
+    # --- routing -------------------------------------------------------------------------------
+
+    def do_POST(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == API_PATH:
+            self._api()
+        elif path.startswith("/sandbox/"):
+            self._control("POST", path)
+        else:
+            self._plain(HTTPStatus.NOT_FOUND, "not found")
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == ACCEPT_JS_PATH:
+            self._send(HTTPStatus.OK, accept_script(), SCRIPT_CONTENT_TYPE, cors=True)
+        elif path.startswith("/sandbox/"):
+            self._control("GET", path)
+        else:
+            self._plain(HTTPStatus.NOT_FOUND, "not found")
+
+    def do_DELETE(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/sandbox/"):
+            self._control("DELETE", path)
+        else:
+            self._plain(HTTPStatus.NOT_FOUND, "not found")
+
+    def do_OPTIONS(self) -> None:
+        """CORS preflight: the customer's page lives on another origin than the sandbox."""
+        if self.path.split("?", 1)[0] != API_PATH:
+            self._plain(HTTPStatus.NOT_FOUND, "not found")
+            return
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+        requested = self.headers.get("Access-Control-Request-Headers") or "Content-Type"
+        self.send_header("Access-Control-Allow-Headers", requested)
+        self.send_header("Access-Control-Max-Age", "600")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    # --- the API -------------------------------------------------------------------------------
+
+    def _api(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        sandbox = self.server.sandbox
+        content_type = self.headers.get("Content-Type", "")
+        info = describe_request(body, content_type)
+        fault = sandbox.faults.take(info.name)
+        if fault is not None and not fault.processes_request:
+            self._strike_before(fault, info)
+            return
+        reply = sandbox.api.handle(body, content_type)
+        log.info("sandbox %s -> %s", reply.request_name or "(unreadable)", reply.result_code)
+        if fault is not None and fault.kind == "hang":
+            self._hang()
+            return
+        if fault is not None and fault.kind == "reset":
+            self._reset()
+            return
+        delay_ms = sandbox.latency_ms + (fault.latency_ms if fault is not None else 0)
+        if delay_ms > 0 and sandbox.stopping.wait(delay_ms / 1000):
+            return
+        self._send(HTTPStatus.OK, reply.body, reply.content_type, cors=True)
+
+    def _strike_before(self, fault: Fault, info: RequestInfo) -> None:
+        log.info("sandbox fault %s on %s", fault.kind, info.name or "(unreadable)")
+        if fault.kind == "reset_before":
+            self._reset()
+        elif fault.kind in ("http_500", "http_503"):
+            status = HTTPStatus.INTERNAL_SERVER_ERROR
+            if fault.kind == "http_503":
+                status = HTTPStatus.SERVICE_UNAVAILABLE
+            self._plain(status, status.phrase)
+        elif fault.kind == "malformed_xml":
+            self._send(HTTPStatus.OK, _garbled(info), _content_type(info), cors=True)
+        elif fault.kind == "busy":
+            reply: Reply = error_reply(info, ApiError("E00053"))
+            self._send(HTTPStatus.OK, reply.body, reply.content_type, cors=True)
+
+    def _hang(self) -> None:
+        """Keep the connection open without answering until stop() or the client leaves."""
+        stopping = self.server.sandbox.stopping
+        connection = self.connection
+        while not stopping.wait(HANG_POLL_S):
+            readable, _, _ = select.select([connection], [], [], 0)
+            if not readable:
+                continue
+            try:
+                if connection.recv(1, socket.MSG_PEEK) == b"":
+                    break  # the client gave up and closed its end
+            except OSError:
+                break
+        self.close_connection = True
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP reset (SO_LINGER 0), sending no answer at all."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        # The descriptor really closes when finish() drops the read/write files, without
+        # the orderly shutdown the server would otherwise send first.
+        self.connection.close()
+
+    # --- control endpoints ---------------------------------------------------------------------
+
+    def _control(self, method: str, path: str) -> None:
+        if not control.is_loopback(self.client_address[0]):
+            self._plain(HTTPStatus.FORBIDDEN, "the control endpoints answer loopback clients only")
+            return
+        sandbox = self.server.sandbox
+        try:
+            if path == control.FAULTS_PATH and method == "POST":
+                request_type, fault = control.fault_from_json(self._read_json())
+                sandbox.set_fault(request_type, fault)
+                self._json({"ok": True})
+            elif path == control.FAULTS_PATH and method == "DELETE":
+                sandbox.clear_faults()
+                self._json({"ok": True})
+            elif path == control.FAULTS_PATH and method == "GET":
+                self._json({"faults": control.faults_to_json(sandbox.faults.snapshot())})
+            elif path == control.SETTLE_PATH and method == "POST":
+                sandbox.settle_now()
+                self._json({"ok": True})
+            elif path == control.LEDGER_PATH and method == "GET":
+                self._json({"ledger": control.ledger_to_json(sandbox.ledger())})
+            elif path == control.LATENCY_PATH and method == "POST":
+                sandbox.set_latency(control.latency_from_json(self._read_json()))
+                self._json({"ok": True})
+            else:
+                self._json({"error": f"no {method} {path} here"}, HTTPStatus.NOT_FOUND)
+        except control.ControlError as error:
+            self._json({"error": str(error)}, HTTPStatus.BAD_REQUEST)
+
+    def _read_json(self) -> Any:
+        body = self._read_body()
+        if body is None:
+            raise control.ControlError("the request body could not be read")
+        try:
+            return json.loads(body.decode("utf-8-sig") or "null")
+        except (UnicodeDecodeError, ValueError):
+            raise control.ControlError("the body is not valid JSON") from None
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes | None:
+        length_header = self.headers.get("Content-Length")
+        try:
+            length = int(length_header) if length_header is not None else 0
+        except ValueError:
+            self._plain(HTTPStatus.BAD_REQUEST, "Content-Length is not a number")
+            return None
+        if length < 0 or length > MAX_REQUEST_BYTES:
+            self._plain(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request too large")
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _json(self, document: Mapping[str, Any], status: HTTPStatus = HTTPStatus.OK) -> None:
+        self._send(status, json.dumps(document).encode(), JSON_CONTENT_TYPE, cors=False)
+
+    def _plain(self, status: HTTPStatus, text: str) -> None:
+        self._send(status, text.encode(), "text/plain; charset=utf-8", cors=True)
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str, *, cors: bool) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            if cors:
+                self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            log.info("sandbox: the client left before the answer was sent")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("sandbox http: " + format, *args)
+
+
+def _content_type(info: RequestInfo) -> str:
+    return JSON_CONTENT_TYPE if info.is_json else XML_CONTENT_TYPE
+
+
+def _garbled(info: RequestInfo) -> bytes:
+    """A response cut off mid-element: well begun, never finished."""
+    if info.is_json:
+        return (BOM + '{"messages":{"resultCode":"Ok","mess').encode()
+    name = response_name_for(info.name) if info.name else "ErrorResponse"
+    document = (
+        f'<?xml version="1.0" encoding="utf-8"?><{name} xmlns="{NAMESPACE}">'
+        "<messages><resultCode>Ok</resultCode><message><code>I000"
+    )
+    return (BOM + document).encode()
+
+
+class SandboxServer:
+    """An Authorize.Net-compatible sandbox on loopback, with its state kept in ``data_dir``."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_login_id: str = DEFAULT_API_LOGIN_ID,
+        transaction_key: str = DEFAULT_TRANSACTION_KEY,
+        client_key: str = DEFAULT_CLIENT_KEY,
+        latency_ms: int = 0,
+        settlement_delay_s: float = 600.0,
+        clock: Clock | None = None,
+        faults: Mapping[str, Fault] | None = None,
+    ) -> None:
+        if latency_ms < 0:
+            raise ValueError("latency_ms must not be negative")
+        if settlement_delay_s < 0:
+            raise ValueError("settlement_delay_s must not be negative")
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self.credentials = Credentials(api_login_id, transaction_key, client_key)
+        self.latency_ms = latency_ms
+        self.settlement_delay = timedelta(seconds=settlement_delay_s)
+        self.clock: Clock = clock or SystemClock()
+        self.faults = FaultBook()
+        for request_type, fault in (faults or {}).items():
+            self.faults.set(request_type, fault)
+        self.stopping = threading.Event()
+        self._requested_port = port
+        self._lock = DataDirLock(self.data_dir)
+        self._api: SandboxApi | None = None
+        self._http: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load the state and start serving in background threads; returns once listening."""
+        if self._http is not None:
+            return
+        self._lock.acquire()
+        try:
+            self._api = SandboxApi(
+                StateStore(self.data_dir), self.clock, self.credentials, self.settlement_delay
+            )
+            port = self._port if self._port is not None else self._requested_port
+            http = _HttpServer((self.host, port), _Handler)
+        except BaseException:
+            self._lock.release()
+            raise
+        http.sandbox = self
+        self.stopping.clear()
+        self._http = http
+        self._port = http.server_address[1]
+        self._thread = threading.Thread(
+            target=http.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"sandbox-{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        log.info("sandbox listening on %s", self.base_url)
+
+    def stop(self) -> None:
+        """Stop serving and release hung requests; safe to call more than once."""
+        http, self._http = self._http, None
+        self.stopping.set()
+        if http is not None:
+            http.shutdown()
+            http.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._lock.release()
+
+    def __enter__(self) -> SandboxServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- addresses -----------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the sandbox has not been started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PATH
+
+    @property
+    def accept_js_url(self) -> str:
+        return self.base_url + ACCEPT_JS_PATH
+
+    @property
+    def api_login_id(self) -> str:
+        return self.credentials.api_login_id
+
+    @property
+    def transaction_key(self) -> str:
+        return self.credentials.transaction_key
+
+    @property
+    def client_key(self) -> str:
+        return self.credentials.client_key
+
+    # --- control -------------------------------------------------------------------------------
+
+    @property
+    def api(self) -> SandboxApi:
+        if self._api is None:
+            raise RuntimeError("the sandbox has not been started")
+        return self._api
+
+    def set_fault(self, request_type: str, fault: Fault | None) -> None:
+        self.faults.set(request_type, fault)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def set_latency(self, ms: int) -> None:
+        if ms < 0:
+            raise ValueError("latency must not be negative")
+        self.latency_ms = ms
+
+    def settle_now(self) -> None:
+        self.api.settle_now()
+
+    def ledger(self) -> list[LedgerEntry]:
+        return self.api.ledger()
+
+    def issue_nonce(
+        self, card_number: str, exp_month: int, exp_year: int, card_code: str | None = None
+    ) -> str:
+        return self.api.issue_nonce(card_number, exp_month, exp_year, card_code)
