@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -311,6 +312,69 @@ def test_sandbox_help_runs_from_the_bundle(
 
     _assert_ok(result, "w365desk sandbox --help")
     assert "usage" in result.stdout.lower()
+
+
+SANDBOX_BANNER_END = "Press Ctrl-C to stop."
+# Straight to 127.0.0.1, whatever http_proxy the environment sets.
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+AUTHENTICATE_TEST_REQUEST = """<?xml version="1.0" encoding="utf-8"?>
+<authenticateTestRequest xmlns="AnetApi/xml/v1/schema/AnetApiSchema.xsd">
+  <merchantAuthentication><name>{login}</name><transactionKey>{key}</transactionKey>
+  </merchantAuthentication>
+</authenticateTestRequest>"""
+
+
+def _read_sandbox_banner(process: subprocess.Popen[str]) -> dict[str, str]:
+    assert process.stdout is not None
+    banner: dict[str, str] = {}
+    for line in process.stdout:
+        if line.strip() == SANDBOX_BANNER_END:
+            return banner
+        label, _, value = line.partition(":")
+        banner[label.strip()] = value.strip()
+    raise AssertionError(f"the frozen sandbox ended before it was ready; it printed {banner}")
+
+
+def test_frozen_sandbox_serves_accept_js_and_the_api_on_loopback(
+    bundle: FrozenBundle, frozen_env: dict[str, str], tmp_path: Path
+) -> None:
+    if not (REPO_ROOT / "w365desk" / "gateway" / "sandbox" / "cli.py").is_file():
+        pytest.skip("w365desk/gateway/sandbox/cli.py does not exist yet")
+    process = subprocess.Popen(
+        [str(bundle.executable), "sandbox", "--port", "0", "--data", str(tmp_path / "sandbox")],
+        env=frozen_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = _read_sandbox_banner(process)
+        # Accept.js is package data read through importlib.resources inside the bundle.
+        with LOOPBACK.open(banner["Accept.js script URL"], timeout=30) as reply:
+            accept_js = reply.read()
+        request = urllib.request.Request(
+            banner["Sandbox API endpoint"],
+            data=AUTHENTICATE_TEST_REQUEST.format(
+                login=banner["API login id"], key=banner["Transaction key"]
+            ).encode(),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+        )
+        with LOOPBACK.open(request, timeout=30) as reply:
+            answer = reply.read().decode("utf-8-sig")
+    finally:
+        process.terminate()
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+    assert banner["Sandbox API endpoint"].startswith("http://127.0.0.1:")
+    assert (
+        accept_js
+        == (REPO_ROOT / "w365desk" / "gateway" / "sandbox" / "static" / "Accept.js").read_bytes()
+    )
+    assert "<resultCode>Ok</resultCode>" in answer
 
 
 # --- what is inside the bundle ------------------------------------------------------------
