@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from w365desk.clock import Clock, SystemClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.migrate import upgrade
+from w365desk.services.account_import import AccountImporter
 from w365desk.services.accounts import AccountsService
 from w365desk.services.audit import current_os_user
 from w365desk.settings import (
@@ -43,6 +44,7 @@ class AppContext:
     secrets: SecretStore
     shared_settings: SharedSettingsStore
     accounts: AccountsService
+    importer: AccountImporter
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -87,4 +89,5 @@ def build_app(
         secrets=secrets,
         shared_settings=SharedSettingsStore(session_factory, clock),
         accounts=AccountsService(session_factory, clock, actor),
+        importer=AccountImporter(session_factory, clock, actor),
     )

@@ -147,3 +147,39 @@ def test_window_state_is_saved_for_this_desktop(qtbot: QtBot, app_context: AppCo
     assert saved["window_geometry"]
     assert saved["last_tab"] == "accountsTab"
     assert "password" not in json.dumps(saved).lower()
+
+
+def test_csv_import_success_and_refusal(
+    qtbot: QtBot, app_context: AppContext, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    window = _open(qtbot, app_context)
+    page = window.accounts_page
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "account_number,account_name,email,contact_first_name,contact_last_name,contact_email\n"
+        "ADA-1,Adatum Corp,ap@adatum.example,Lee,Park,lee@adatum.example\n"
+        "ADA-1,Adatum Corp,ap@adatum.example,Sam,Ortiz,sam@adatum.example\n"
+        "LIT-7,Litware Inc,billing@litware.example,,,\n",
+        encoding="utf-8",
+    )
+    page.import_file(str(good))
+    qtbot.waitUntil(lambda: page.import_result is not None)
+    assert page.import_result is not None
+    assert "Imported 2 account(s) and 2 contact(s)" in page.import_result.text()
+    qtbot.waitUntil(lambda: _names(window) == ["Adatum Corp", "Litware Inc"])
+    page.import_result.close()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "account_number,account_name,email\n"
+        "WWI-1,Wide World Importers,ops@wwi.example\n"
+        "WWI-2,,ops2@wwi.example\n",
+        encoding="utf-8",
+    )
+    page.import_result = None
+    page.import_file(str(bad))
+    qtbot.waitUntil(lambda: page.import_result is not None)
+    text = page.import_result.text()
+    assert "was not imported" in text and "Line 3" in text
+    page.import_result.grab().save(str(artifacts_dir / "import_refused.png"))
+    assert app_context.accounts.count_accounts() == 2  # nothing from the bad file

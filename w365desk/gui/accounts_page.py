@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 
 from w365desk.gui.account_dialog import AccountDialog
 from w365desk.gui.accounts_model import AccountsTableModel
+from w365desk.gui.import_flow import run_import
 from w365desk.gui.uiload import child
 from w365desk.gui.workers import BackgroundRunner
+from w365desk.services.account_import import AccountImporter
 from w365desk.services.accounts import AccountsService, AccountSummary, AccountView
 from w365desk.services.errors import ServiceError
 
@@ -32,10 +34,17 @@ PAGE_SIZE = 200
 class AccountsPage(QObject):
     """Controller for the widgets of the Accounts tab in ``ui/main_window.ui``."""
 
-    def __init__(self, root: QWidget, accounts: AccountsService, runner: BackgroundRunner) -> None:
+    def __init__(
+        self,
+        root: QWidget,
+        accounts: AccountsService,
+        importer: AccountImporter,
+        runner: BackgroundRunner,
+    ) -> None:
         super().__init__(root)
         self._root = root
         self._accounts = accounts
+        self._importer = importer
         self._runner = runner
         self._search_generation = 0
         self.search_edit = child(root, QLineEdit, "searchEdit")
@@ -67,6 +76,7 @@ class AccountsPage(QObject):
         self.import_button.clicked.connect(self.choose_import_file)
         self.table.doubleClicked.connect(self._open_row)
         self.dialog: AccountDialog | None = None
+        self.import_result: QMessageBox | None = None
 
     # --------------------------------------------------------------- listing
 
@@ -135,16 +145,15 @@ class AccountsPage(QObject):
             self.import_file(path)
 
     def import_file(self, path: str) -> None:
-        from w365desk.gui.import_flow import run_import
-
         self.import_button.setEnabled(False)
         self.results_label.setText("Importing…")
 
-        def finished() -> None:
+        def finished(result: QMessageBox) -> None:
+            self.import_result = result
             self.import_button.setEnabled(True)
             self.refresh()
 
-        run_import(self._root, self._runner, self._accounts, path, finished)
+        run_import(self._root, self._runner, self._importer, path, finished)
 
     def _warn(self, title: str, error: Exception) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, _describe(error), parent=self._root)

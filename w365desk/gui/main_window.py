@@ -28,7 +28,7 @@ class MainWindow(QObject):
         self.window.setWindowTitle("w365desk — payment desk")
         self.runner = BackgroundRunner(self.window)
         self.tabs = child(self.window, QTabWidget, "tabs")
-        self.accounts_page = AccountsPage(self.window, app.accounts, self.runner)
+        self.accounts_page = AccountsPage(self.window, app.accounts, app.importer, self.runner)
         status = child(self.window, QStatusBar, "statusBar")
         self.database_label = QLabel(f"Database: {app.database_label}")
         status.addPermanentWidget(self.database_label)
