@@ -196,6 +196,19 @@ def _bank_payment(account: BankAccountInput) -> Any:
     return payment
 
 
+def _masked_bank_payment(current: MaskedPaymentProfile) -> Any:
+    # Masked numbers tell the gateway to keep the stored routing and account numbers.
+    bank = contracts.bankAccountType()
+    if current.account_type:
+        bank.accountType = current.account_type
+    bank.routingNumber = f"XXXX{current.routing_last4 or ''}"
+    bank.accountNumber = f"XXXX{current.last4}"
+    bank.nameOnAccount = current.name_on_account or ""
+    payment = contracts.paymentType()
+    payment.bankAccount = bank
+    return payment
+
+
 def _nonce_payment(nonce: AcceptNonce) -> Any:
     opaque = contracts.opaqueDataType()
     opaque.dataDescriptor = nonce.descriptor
@@ -570,12 +583,10 @@ class AuthorizeNetGateway:
                 if exp_month is not None and exp_year is not None:
                     check_expiry(exp_month, exp_year, self._clock.now().date())
                 payment = _card_payment(f"XXXX{current.last4}", f"{year:04d}-{month:02d}")
+            elif exp_month is not None:
+                raise InvalidField("expiration", "A bank account has no expiry date.")
             else:
-                raise InvalidField(
-                    "account_number",
-                    "A stored bank account cannot be edited; add the new account and delete "
-                    "the old one.",
-                )
+                payment = _masked_bank_payment(current)
             profile = contracts.customerPaymentProfileExType()
             bill_to = _bill_to(billing or current.billing_address)
             if bill_to is not None:
@@ -689,6 +700,8 @@ class AuthorizeNetGateway:
             profile.customerProfileId = request.customer_profile_id
             payment_profile = contracts.paymentProfile()
             payment_profile.paymentProfileId = request.payment_profile_id
+            if request.cvv:
+                payment_profile.cardCode = request.cvv
             profile.paymentProfile = payment_profile
             transaction.profile = profile
             if request.invoice_number or request.description:
@@ -840,7 +853,8 @@ class AuthorizeNetGateway:
         return self._transaction_pages(
             make_request,
             controllers.getTransactionListForCustomerController,
-            "getTransactionListForCustomerResponse",
+            # Not a typo: the gateway answers this request with getTransactionListResponse.
+            "getTransactionListResponse",
         )
 
     def unsettled_transactions(self) -> list[TransactionSummary]:

@@ -179,9 +179,9 @@ REASON_MESSAGES: dict[str, str] = {
 }
 
 _FIELD_HINTS: tuple[tuple[str, str], ...] = (
+    ("expir", "expiration"),
     ("card number", "card_number"),
     ("credit card", "card_number"),
-    ("expiration", "expiration"),
     ("card code", "cvv"),
     ("cvv", "cvv"),
     ("routing", "routing_number"),

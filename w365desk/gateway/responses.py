@@ -184,6 +184,7 @@ def payment_profile(
             is_default=is_default,
             account_type=text(bank, "accountType"),
             name_on_account=text(bank, "nameOnAccount"),
+            routing_last4=last4(text(bank, "routingNumber")) or None,
         )
     raise UnreadableResponse("a payment profile with neither card nor bank account")
 

@@ -9,7 +9,7 @@ a crash report or an exception message through these objects.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -308,6 +308,7 @@ class MaskedPaymentProfile:
     is_default: bool
     account_type: str | None = None
     name_on_account: str | None = None
+    routing_last4: str | None = None
 
     def is_expired(self, today: date) -> bool:
         if self.exp_month is None or self.exp_year is None:
@@ -351,7 +352,11 @@ def check_year_month(month: str) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class ChargeRequest:
-    """Charge a stored payment profile (``authCaptureTransaction``)."""
+    """Charge a stored payment profile (``authCaptureTransaction``).
+
+    ``cvv`` is optional: when the customer is present it lets the issuer check the
+    security code again. It is never shown by ``repr``.
+    """
 
     customer_profile_id: str
     payment_profile_id: str
@@ -360,11 +365,14 @@ class ChargeRequest:
     ref_id: str | None = None
     description: str | None = None
     duplicate_window_s: int = DEFAULT_DUPLICATE_WINDOW_S
+    cvv: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.customer_profile_id or not self.payment_profile_id:
             raise InvalidField("payment_profile_id", "Choose the payment profile to charge.")
         object.__setattr__(self, "amount", check_amount(self.amount))
+        if self.cvv is not None and (not self.cvv.isdigit() or len(self.cvv) not in (3, 4)):
+            raise InvalidField("cvv", "The security code (CVV) must be 3 or 4 digits.")
         _check_length("invoice_number", "The invoice number", self.invoice_number, 20)
         _check_length("ref_id", "The reference id", self.ref_id, 20)
         _check_length("description", "The description", self.description, 255)
