@@ -1,0 +1,152 @@
+"""Accept.js from the offline sandbox, in a real browser: the card goes from the page
+straight to the sandbox, the page gets a one-time nonce, and the adapter turns that
+nonce into a stored payment profile (the app's server never sees the number)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from w365desk.gateway.authorizenet import AuthorizeNetGateway, sandbox_gateway
+from w365desk.gateway.errors import NonceExpired, NonceInvalid
+from w365desk.gateway.sandbox import DEFAULT_API_LOGIN_ID, DEFAULT_CLIENT_KEY, SandboxServer
+from w365desk.gateway.types import AcceptNonce, BillingAddress, CustomerProfileInput
+
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Card</title>
+<script src="{script}"></script></head>
+<body>
+<input id="number"><input id="month"><input id="year"><input id="cvv">
+<input id="clientKey" value="{client_key}">
+<button id="pay" onclick="pay()">Pay</button>
+<pre id="result"></pre>
+<script>
+function pay() {{
+  var secureData = {{
+    authData: {{clientKey: document.getElementById("clientKey").value, apiLoginID: "{login}"}},
+    cardData: {{
+      cardNumber: document.getElementById("number").value,
+      month: document.getElementById("month").value,
+      year: document.getElementById("year").value,
+      cardCode: document.getElementById("cvv").value
+    }}
+  }};
+  Accept.dispatchData(secureData, function (response) {{
+    document.getElementById("result").textContent = JSON.stringify(response);
+  }});
+}}
+</script>
+</body></html>
+"""
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path / "sandbox") as server:
+        yield server
+
+
+@pytest.fixture
+def page_url(sandbox: SandboxServer) -> Iterator[str]:
+    """A page on another loopback origin, as the link server's customer page will be."""
+    body = PAGE.format(
+        script=sandbox.accept_js_url, client_key=DEFAULT_CLIENT_KEY, login=DEFAULT_API_LOGIN_ID
+    ).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/pay"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def gateway(sandbox: SandboxServer) -> Iterator[AuthorizeNetGateway]:
+    adapter = sandbox_gateway(sandbox, timeout_s=10)
+    yield adapter
+    adapter.close()
+
+
+def _tokenize(
+    page: Any,
+    url: str,
+    number: str,
+    month: str,
+    year: str,
+    cvv: str,
+    client_key: str | None = None,
+) -> dict[str, Any]:
+    page.goto(url)
+    if client_key is not None:
+        page.fill("#clientKey", client_key)
+    page.fill("#number", number)
+    page.fill("#month", month)
+    page.fill("#year", year)
+    page.fill("#cvv", cvv)
+    page.click("#pay")
+    page.wait_for_function("document.getElementById('result').textContent.length > 0")
+    return json.loads(page.inner_text("#result"))
+
+
+def test_card_tokenized_in_browser_becomes_a_payment_profile(
+    page: Any, page_url: str, gateway: AuthorizeNetGateway, artifacts_dir: Path
+) -> None:
+    response = _tokenize(page, page_url, "4111111111111111", "12", "2031", "123")
+    page.screenshot(path=str(artifacts_dir / "accept_js_tokenized.png"))
+    assert response["messages"]["resultCode"] == "Ok", response
+    opaque = response["opaqueData"]
+    assert opaque["dataDescriptor"] == "COMMON.ACCEPT.INAPP.PAYMENT"
+    assert "4111111111111111" not in opaque["dataValue"]
+
+    customer = gateway.create_customer_profile(
+        CustomerProfileInput(merchant_customer_id="ACC-1", email="ap@contoso.example")
+    )
+    billing = BillingAddress(first_name="Dana", last_name="Ng", address="1 Main St", zip="98052")
+    profile = gateway.add_from_nonce(
+        customer, AcceptNonce(opaque["dataValue"], opaque["dataDescriptor"]), billing
+    )
+    assert profile.last4 == "1111"
+    assert (profile.exp_month, profile.exp_year) == (12, 2031)
+
+    # A nonce works once.
+    with pytest.raises((NonceInvalid, NonceExpired)):
+        gateway.add_from_nonce(
+            customer,
+            AcceptNonce(opaque["dataValue"], opaque["dataDescriptor"]),
+            BillingAddress(first_name="Other", last_name="Person", zip="10001"),
+        )
+
+
+def test_invalid_card_is_refused_in_the_browser(page: Any, page_url: str) -> None:
+    response = _tokenize(page, page_url, "4111111111111112", "12", "2031", "123")
+    assert response["messages"]["resultCode"] == "Error"
+    codes = [message["code"] for message in response["messages"]["message"]]
+    assert "E_WC_05" in codes
+    assert "opaqueData" not in response
+
+
+def test_wrong_client_key_is_refused(page: Any, page_url: str) -> None:
+    response = _tokenize(
+        page, page_url, "5424000000000015", "01", "2032", "999", client_key="not-the-key"
+    )
+    assert response["messages"]["resultCode"] == "Error"
+    assert [m["code"] for m in response["messages"]["message"]] == ["E_WC_21"]
+    assert "opaqueData" not in response
