@@ -152,6 +152,13 @@ class Sdk:
         merchant.transactionKey = self.key
         return merchant
 
+    def body(self, controller_class: Any, request: Any) -> bytes:
+        """The exact bytes the SDK would post for ``request`` (for raw HTTP tests)."""
+        request.merchantAuthentication = self.auth()
+        controller = controller_class(request)
+        controller.setClientId()
+        return controller.buildrequest()
+
     def call(self, controller_class: Any, request: Any, *, wide: bool = False) -> Answer:
         request.merchantAuthentication = self.auth()
         controller = controller_class(request)
@@ -260,6 +267,26 @@ class Sdk:
         return answer.value("customerProfileId"), answer.values(
             "customerPaymentProfileIdList/numericString"
         )[0]
+
+    @staticmethod
+    def profile_charge_request(
+        customer_id: str, payment_profile_id: str, amount: str = "25.00", invoice: str = "INV-1"
+    ) -> Any:
+        transaction = contracts.transactionRequestType()
+        transaction.transactionType = "authCaptureTransaction"
+        transaction.amount = amount
+        profile = contracts.customerProfilePaymentType()
+        profile.customerProfileId = customer_id
+        chosen = contracts.paymentProfile()
+        chosen.paymentProfileId = payment_profile_id
+        profile.paymentProfile = chosen
+        transaction.profile = profile
+        order = contracts.orderType()
+        order.invoiceNumber = invoice
+        transaction.order = order
+        request = contracts.createTransactionRequest()
+        request.transactionRequest = transaction
+        return request
 
     def charge_profile(
         self,

@@ -1,0 +1,337 @@
+"""Fault injection over real HTTP: each kind does what the contract says, set in code or by JSON."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from authorizenet import apicontractsv1 as contracts
+from authorizenet import apicontrollers as controllers
+from lxml import etree
+from test_sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
+
+from w365desk.gateway.sandbox import Fault, SandboxServer
+
+XML = {"Content-Type": "application/xml"}
+CHARGE = "createTransactionRequest"
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path / "sandbox") as server:
+        yield server
+
+
+@pytest.fixture
+def sdk(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Sdk:
+    return Sdk(sandbox, Wire(monkeypatch))
+
+
+@pytest.fixture
+def charge_body(sdk: Sdk) -> bytes:
+    customer_id, profile_id = sdk.customer_with_card()
+    request = sdk.profile_charge_request(customer_id, profile_id, "19.99", "INV-F")
+    return sdk.body(controllers.createTransactionController, request)
+
+
+def post(sandbox: SandboxServer, body: bytes, timeout: float = 10) -> requests.Response:
+    return requests.post(sandbox.api_url, data=body, headers=XML, timeout=timeout)
+
+
+def wait_until(condition: Callable[[], bool], what: str, deadline_s: float = 10) -> None:
+    """Poll for a state change that must happen soon (a bound, not a measured time)."""
+    give_up = time.monotonic() + deadline_s
+    while not condition():
+        if time.monotonic() > give_up:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.01)
+
+
+def authenticate_body(sdk: Sdk) -> bytes:
+    return sdk.body(controllers.authenticateTestController, contracts.authenticateTestRequest())
+
+
+# --- faults that let the request through first ---------------------------------------------------
+
+
+def test_hang_processes_the_charge_and_never_answers(
+    sandbox: SandboxServer, charge_body: bytes
+) -> None:
+    sandbox.set_fault(CHARGE, Fault("hang"))
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        post(sandbox, charge_body, timeout=1)
+    (entry,) = sandbox.ledger()
+    assert (entry.kind, entry.response_code, entry.invoice_number) == ("charge", "1", "INV-F")
+
+
+def test_stop_releases_a_hung_request(sandbox: SandboxServer, charge_body: bytes) -> None:
+    sandbox.set_fault(CHARGE, Fault("hang"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[requests.Response] = pool.submit(post, sandbox, charge_body, 60)
+        wait_until(lambda: len(sandbox.ledger()) == 1, "the hung charge to be processed")
+        assert not pending.done()
+        sandbox.stop()
+        # The connection closes without an answer: an error, long before the 60 s timeout.
+        with pytest.raises(requests.exceptions.ConnectionError):
+            pending.result(timeout=10)
+
+
+def test_reset_processes_the_charge_then_resets_the_connection(
+    sandbox: SandboxServer, charge_body: bytes
+) -> None:
+    sandbox.set_fault(CHARGE, Fault("reset"))
+    with pytest.raises(requests.exceptions.ConnectionError) as raised:
+        post(sandbox, charge_body)
+    assert "reset" in repr(raised.value).lower()
+    assert [entry.kind for entry in sandbox.ledger()] == ["charge"]
+
+
+def test_latency_fault_delays_only_its_request_type(
+    sandbox: SandboxServer, sdk: Sdk, charge_body: bytes
+) -> None:
+    sandbox.set_fault(CHARGE, Fault("latency", latency_ms=5000))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(post, sandbox, charge_body)
+        # Processed first, then delayed: the charge is in the ledger while the answer waits.
+        wait_until(lambda: len(sandbox.ledger()) == 1, "the delayed charge to be processed")
+        quick = sdk.call(
+            controllers.getUnsettledTransactionListController,
+            contracts.getUnsettledTransactionListRequest(),
+        )
+        assert quick.values("transactions/transaction/invoiceNumber") == ["INV-F"]
+        assert not slow.done()
+        answer = slow.result(timeout=15)
+    assert answer.status_code == 200
+    assert strict_parse(answer.content).transactionResponse.responseCode == "1"
+
+
+# --- faults that refuse the request --------------------------------------------------------------
+
+
+def test_reset_before_processing_charges_nothing(
+    sandbox: SandboxServer, charge_body: bytes
+) -> None:
+    sandbox.set_fault(CHARGE, Fault("reset_before"))
+    with pytest.raises(requests.exceptions.ConnectionError):
+        post(sandbox, charge_body)
+    assert sandbox.ledger() == []
+
+
+@pytest.mark.parametrize(("kind", "status"), [("http_500", 500), ("http_503", 503)])
+def test_http_error_status_charges_nothing(
+    sandbox: SandboxServer, charge_body: bytes, sdk: Sdk, kind: str, status: int
+) -> None:
+    sandbox.set_fault(CHARGE, Fault(kind))  # type: ignore[arg-type]
+    answer = post(sandbox, charge_body)
+    assert answer.status_code == status
+    assert sandbox.ledger() == []
+    # The SDK turns an HTTP error into "no response at all".
+    sandbox.set_fault(CHARGE, Fault(kind))  # type: ignore[arg-type]
+    request = sdk.profile_charge_request(*sdk.customer_with_card(merchant_customer_id="B"))
+    request.merchantAuthentication = sdk.auth()
+    controller = controllers.createTransactionController(request)
+    controller.setenvironment(sandbox.api_url)
+    controller.execute()
+    assert controller.getresponse() is None
+    assert sandbox.ledger() == []
+
+
+def test_malformed_xml_is_a_200_that_cannot_be_parsed(
+    sandbox: SandboxServer, charge_body: bytes
+) -> None:
+    sandbox.set_fault(CHARGE, Fault("malformed_xml"))
+    answer = post(sandbox, charge_body)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert answer.content.startswith(BOM + b"<?xml")
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(answer.content[3:])
+    assert sandbox.ledger() == []
+
+
+def test_malformed_xml_makes_the_sdk_raise(sandbox: SandboxServer, sdk: Sdk) -> None:
+    customer_id, profile_id = sdk.customer_with_card()
+    sandbox.set_fault(CHARGE, Fault("malformed_xml"))
+    with pytest.raises(etree.XMLSyntaxError):
+        sdk.call(
+            controllers.createTransactionController,
+            sdk.profile_charge_request(customer_id, profile_id),
+        )
+    assert sandbox.ledger() == []
+
+
+def test_busy_is_a_well_formed_e00053(sandbox: SandboxServer, charge_body: bytes) -> None:
+    sandbox.set_fault(CHARGE, Fault("busy"))
+    answer = post(sandbox, charge_body)
+    strict = strict_parse(answer.content)
+    assert strict.messages.resultCode == "Error"
+    assert (strict.messages.message[0].code, strict.messages.message[0].text) == (
+        "E00053",
+        "Server too busy",
+    )
+    assert sandbox.ledger() == []
+
+
+# --- scope and duration --------------------------------------------------------------------------
+
+
+def test_times_limits_how_many_requests_a_fault_affects(sandbox: SandboxServer, sdk: Sdk) -> None:
+    sandbox.set_fault("authenticateTestRequest", Fault("http_503", times=2))
+    body = authenticate_body(sdk)
+    assert [post(sandbox, body).status_code for _ in range(3)] == [503, 503, 200]
+    assert sandbox.faults.snapshot() == {}
+
+
+def test_every_type_fault_and_a_specific_one_that_wins(sandbox: SandboxServer, sdk: Sdk) -> None:
+    sandbox.set_fault("*", Fault("http_500"))
+    sandbox.set_fault("authenticateTestRequest", Fault("busy"))
+    assert post(sandbox, authenticate_body(sdk)).content.count(b"E00053") == 1
+    unsettled = sdk.body(
+        controllers.getUnsettledTransactionListController,
+        contracts.getUnsettledTransactionListRequest(),
+    )
+    assert post(sandbox, unsettled).status_code == 500
+    sandbox.set_fault("authenticateTestRequest", None)
+    assert post(sandbox, authenticate_body(sdk)).status_code == 500
+    sandbox.clear_faults()
+    assert post(sandbox, authenticate_body(sdk)).status_code == 200
+
+
+def test_faults_given_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    faults = {"authenticateTestRequest": Fault("http_503", times=1)}
+    with SandboxServer(tmp_path / "sandbox", faults=faults) as server:
+        body = authenticate_body(Sdk(server, Wire(monkeypatch)))
+        assert [post(server, body).status_code for _ in range(2)] == [503, 200]
+
+
+def test_an_unreadable_request_meets_the_every_type_fault(sandbox: SandboxServer) -> None:
+    sandbox.set_fault("*", Fault("http_503"))
+    assert post(sandbox, b"not xml at all").status_code == 503
+
+
+# --- the JSON control endpoints ------------------------------------------------------------------
+
+
+def control(sandbox: SandboxServer, method: str, path: str, body: Any = None) -> requests.Response:
+    return requests.request(method, sandbox.base_url + path, json=body, timeout=10)
+
+
+def test_faults_set_and_cleared_over_json(sandbox: SandboxServer, sdk: Sdk) -> None:
+    body = authenticate_body(sdk)
+    answer = control(
+        sandbox,
+        "POST",
+        "/sandbox/faults",
+        {
+            "requestType": "authenticateTestRequest",
+            "kind": "http_500",
+            "latencyMs": 0,
+            "times": None,
+        },
+    )
+    assert (answer.status_code, answer.json()) == (200, {"ok": True})
+    listed = control(sandbox, "GET", "/sandbox/faults").json()
+    assert listed == {
+        "faults": [
+            {
+                "requestType": "authenticateTestRequest",
+                "kind": "http_500",
+                "latencyMs": 0,
+                "times": None,
+            }
+        ]
+    }
+    assert post(sandbox, body).status_code == 500
+    assert control(sandbox, "DELETE", "/sandbox/faults").status_code == 200
+    assert post(sandbox, body).status_code == 200
+
+
+def test_a_fault_for_one_type_cleared_with_kind_null(sandbox: SandboxServer, sdk: Sdk) -> None:
+    control(sandbox, "POST", "/sandbox/faults", {"requestType": "*", "kind": "busy"})
+    control(sandbox, "POST", "/sandbox/faults", {"requestType": "*", "kind": None})
+    assert post(sandbox, authenticate_body(sdk)).content.count(b"I00001") == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"requestType": "*", "kind": "explode"}, "kind must be one of"),
+        ({"kind": "busy"}, "requestType must name a request type"),
+        ({"requestType": "*", "kind": "latency", "latencyMs": -1}, "latency_ms must not be"),
+        ({"requestType": "*", "kind": "busy", "times": 0}, "times must be at least 1"),
+        ({"requestType": "*", "kind": "busy", "times": "2"}, "times must be a whole number"),
+        ([1, 2], "send a JSON object"),
+    ],
+)
+def test_bad_fault_json_is_refused_with_a_reason(
+    sandbox: SandboxServer, document: Any, message: str
+) -> None:
+    answer = control(sandbox, "POST", "/sandbox/faults", document)
+    assert answer.status_code == 400
+    assert message in answer.json()["error"]
+    assert sandbox.faults.snapshot() == {}
+
+
+def test_settle_and_ledger_over_json(sandbox: SandboxServer, sdk: Sdk) -> None:
+    customer_id, profile_id = sdk.customer_with_card()
+    charge = sdk.charge_profile(customer_id, profile_id, "7.25", "INV-J", ref_id="r-1")
+    charge_id = charge.value("transactionResponse/transId")
+    assert control(sandbox, "POST", "/sandbox/settle").json() == {"ok": True}
+    assert sdk.details(charge_id, wide=True).value("transaction/transactionStatus") == (
+        "settledSuccessfully"
+    )
+    ledger = control(sandbox, "GET", "/sandbox/ledger").json()["ledger"]
+    assert ledger == [
+        {
+            "kind": "charge",
+            "transactionId": charge_id,
+            "amount": "7.25",
+            "refId": "r-1",
+            "invoiceNumber": "INV-J",
+            "customerProfileId": customer_id,
+            "paymentProfileId": profile_id,
+            "responseCode": "1",
+            "at": sandbox.ledger()[0].at.isoformat(),
+        }
+    ]
+
+
+def test_latency_over_json(sandbox: SandboxServer) -> None:
+    assert control(sandbox, "POST", "/sandbox/latency", {"latencyMs": 250}).status_code == 200
+    assert sandbox.latency_ms == 250
+    refused = control(sandbox, "POST", "/sandbox/latency", {"latencyMs": -3})
+    assert refused.status_code == 400
+    assert sandbox.latency_ms == 250
+
+
+def test_unknown_control_path(sandbox: SandboxServer) -> None:
+    answer = control(sandbox, "POST", "/sandbox/explode")
+    assert answer.status_code == 404
+    assert "no POST /sandbox/explode" in answer.json()["error"]
+
+
+def test_hung_requests_do_not_block_other_clients(
+    sandbox: SandboxServer, sdk: Sdk, charge_body: bytes
+) -> None:
+    sandbox.set_fault(CHARGE, Fault("hang", times=1))
+    done = threading.Event()
+
+    def hung_call() -> None:
+        try:
+            post(sandbox, charge_body, timeout=30)
+        except requests.exceptions.RequestException:
+            pass
+        finally:
+            done.set()
+
+    threading.Thread(target=hung_call, daemon=True).start()
+    wait_until(lambda: len(sandbox.ledger()) == 1, "the hung charge")
+    answer = sdk.call(controllers.authenticateTestController, contracts.authenticateTestRequest())
+    assert answer.result_code == "Ok"
+    assert not done.is_set()
