@@ -185,3 +185,26 @@ def test_every_branch_uses_an_index(
     for index in ("ix_account_name_key", "ix_account_email_key", "ix_contact_email_key"):
         assert re.search(rf"\b{index}\b", plan_text), plan_text
     assert re.search(number_index, plan_text), plan_text
+
+
+def test_search_keys_compare_bytewise_on_postgresql(engine: Engine) -> None:
+    """The prefix range is only exact under byte-wise ordering (collation "C").
+
+    A linguistic collation ignores punctuation at first, so "obrien" would fall between
+    "o'b" and "o'c"; the database's default collation cannot be relied on for this.
+    """
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite compares text byte-wise (BINARY) unless told otherwise")
+    with engine.connect() as conn:
+        collations = conn.execute(
+            text(
+                "SELECT table_name, column_name, collation_name "
+                "FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND column_name IN ('name_key', 'email_key') ORDER BY table_name, column_name"
+            )
+        ).all()
+    assert [tuple(row) for row in collations] == [
+        ("account", "email_key", "C"),
+        ("account", "name_key", "C"),
+        ("contact", "email_key", "C"),
+    ]
