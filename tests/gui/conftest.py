@@ -10,8 +10,17 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtWidgets import QApplication
+
 from w365desk.app import AppContext, build_app
 from w365desk.clock import FrozenClock
+from w365desk.gui.main import apply_look
+
+
+@pytest.fixture(autouse=True)
+def _app_look(qapp: QApplication) -> None:
+    """Screenshots show the shipped style sheet and icon, as users see them."""
+    apply_look(qapp)
 
 
 @pytest.fixture

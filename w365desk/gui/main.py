@@ -5,9 +5,17 @@ from __future__ import annotations
 import logging
 import sys
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from w365desk.app import build_app
+from w365desk.locations import resource_path
+
+
+def apply_look(qt_app: QApplication) -> None:
+    """The app's icon and style sheet, shipped in ``resources/``."""
+    qt_app.setWindowIcon(QIcon(str(resource_path("resources", "icons", "w365desk.png"))))
+    qt_app.setStyleSheet(resource_path("resources", "styles", "app.qss").read_text("utf-8"))
 
 
 def run_gui() -> int:
@@ -17,6 +25,7 @@ def run_gui() -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv)
     qt_app.setApplicationName("w365desk")
     qt_app.setOrganizationName("w365desk")
+    apply_look(qt_app)
     try:
         app = build_app()
     except Exception as error:  # nothing else can be shown yet: say what failed and stop
