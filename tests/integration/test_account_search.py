@@ -127,6 +127,9 @@ def test_special_characters_are_literal(service: AccountsService) -> None:
     assert _names(service.search("o'brien & s")) == ["O'Brien & Sons"]
     assert _names(service.search('quote "')) == ['Quote "Co"']
     assert service.search("'; DROP TABLE account; --") == []
+    # A NUL pasted into the search box is dropped (PostgreSQL could not even compare it).
+    assert _names(service.search("100\x00%")) == ["100% Pure Juice"]
+    assert len(service.search("\x00")) == 7
     assert len(service.list_accounts()) == 7
 
 

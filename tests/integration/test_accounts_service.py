@@ -174,6 +174,16 @@ def test_auto_numbers_skip_numbers_typed_by_hand(service: AccountsService) -> No
             "in account records; add a payment method instead.",
         ),
         (AccountInput(name="x" * 201), "name", "Account name is longer than 200 characters."),
+        (
+            AccountInput(name="Acme\x00Corp"),
+            "name",
+            "Account name contains an invisible control character; please retype it.",
+        ),
+        (
+            AccountInput(name="Acme", city="Reno\x1b"),
+            "city",
+            "City contains an invisible control character; please retype it.",
+        ),
     ],
 )
 def test_validation_messages_name_the_field(

@@ -61,16 +61,17 @@ _CARD_MESSAGE = (
 def normalize_search_key(text: str) -> str:
     """The one normalization behind every search key and every search query.
 
-    Unicode-compatibility folded, case-folded, whitespace collapsed and stripped, and
-    cut to the key column's length.
+    Unicode-compatibility folded, case-folded, whitespace collapsed and stripped, NUL
+    dropped (PostgreSQL cannot hold it), and cut to the key column's length.
     """
+    text = text.replace("\x00", "")
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return " ".join(folded.split())[:SEARCH_KEY_MAX_LENGTH]
 
 
 def normalize_account_number(text: str) -> str:
     """Account numbers are stored and compared upper-case, without surrounding spaces."""
-    return text.strip().upper()
+    return text.replace("\x00", "").strip().upper()
 
 
 def prefix_upper_bound(prefix: str) -> str | None:
@@ -153,6 +154,20 @@ def _card_problems(values: dict[str, str | None], labels: dict[str, str]) -> lis
         FieldProblem(name, _CARD_MESSAGE.format(label=labels[name]))
         for name, value in values.items()
         if value and contains_card_number(value)
+    ]
+
+
+def _control_character_problems(
+    values: dict[str, str | None], labels: dict[str, str]
+) -> list[FieldProblem]:
+    # Tabs and line breaks were already folded into spaces; anything else invisible
+    # (a NUL pasted from another program, say) is refused rather than stored.
+    return [
+        FieldProblem(
+            name, f"{labels[name]} contains an invisible control character; please retype it."
+        )
+        for name, value in values.items()
+        if value and any(unicodedata.category(char) == "Cc" for char in value)
     ]
 
 
@@ -239,6 +254,7 @@ class AccountInput:
         values: dict[str, str | None] = {f.name: getattr(data, f.name) for f in fields(data)}
         # Card warnings first: when a field holds a card number, that is what to say about it.
         found = _card_problems(values, _ACCOUNT_LABELS)
+        found += _control_character_problems(values, _ACCOUNT_LABELS)
         if not data.name:
             found.append(FieldProblem("name", "Account name is required."))
         if data.number and not _NUMBER_PATTERN.fullmatch(data.number):
@@ -311,6 +327,7 @@ class ContactInput:
         data = self.normalized()
         values: dict[str, str | None] = {name: getattr(data, name) for name in _CONTACT_LABELS}
         found = _card_problems(values, _CONTACT_LABELS)
+        found += _control_character_problems(values, _CONTACT_LABELS)
         if not data.first_name and not data.last_name:
             found.append(FieldProblem("first_name", "Contact needs a first or last name."))
         if data.email:
