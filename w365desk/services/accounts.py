@@ -998,11 +998,15 @@ class AccountsService:
     def search(
         self, query: str, *, limit: int = 50, include_inactive: bool = False
     ) -> list[AccountSummary]:
-        """Accounts whose name or email (the account's or any contact's) starts with
-        ``query``, case-insensitively, or whose number is exactly ``query``.
+        """Accounts whose name or email (the account's, or any of its contacts', including
+        former contacts) starts with ``query``, case-insensitively, or whose number is
+        exactly ``query``.
 
         An exact number match comes first, then the rest by name. A blank query lists
-        the first ``limit`` accounts by name.
+        the first ``limit`` accounts by name. When more than ``limit`` accounts match, the
+        page holds the first ``limit`` name matches plus up to ``limit`` email matches
+        taken in email order, cut to ``limit`` by name: a list that comes back full means
+        "type more", not "this is everything".
         """
         limit = _positive(limit, "limit")
         if not normalize_search_key(query):
