@@ -106,7 +106,9 @@ def test_hang_ends_at_the_deadline_with_a_timeout_detail(
     assert f"within {TIMEOUT_S:g} s" in caught.value.detail
 
 
-@pytest.mark.parametrize("kind", ["hang", "reset", "http_500", "http_503", "malformed_xml"])
+@pytest.mark.parametrize(
+    "kind", ["hang", "reset", "reset_before", "http_500", "http_503", "malformed_xml"]
+)
 def test_non_money_calls_are_unavailable_under_every_fault(
     gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str], kind: str
 ) -> None:

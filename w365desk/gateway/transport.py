@@ -23,6 +23,7 @@ import contextlib
 import http.client
 import socket
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -197,7 +198,8 @@ class DeadlineTransport:
         self.timeout_s = timeout_s
         self._headers = dict(headers)
         self._local = threading.local()
-        self._sessions: list[requests.Session] = []
+        # Weak, so the sessions of threads that have ended can be collected.
+        self._sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
         self._sessions_lock = threading.Lock()
 
     def _session(self) -> requests.Session:
@@ -206,7 +208,7 @@ class DeadlineTransport:
             session = _new_session()
             self._local.session = session
             with self._sessions_lock:
-                self._sessions.append(session)
+                self._sessions.add(session)
         return session
 
     def post(self, body: bytes) -> HttpReply:
@@ -248,6 +250,7 @@ class DeadlineTransport:
 
     def close(self) -> None:
         with self._sessions_lock:
-            sessions, self._sessions = self._sessions, []
+            sessions = list(self._sessions)
+            self._sessions.clear()
         for session in sessions:
             session.close()
