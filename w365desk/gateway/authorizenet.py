@@ -233,7 +233,16 @@ def _check_mode(mode: str) -> None:
 
 
 class _SandboxLike(Protocol):
-    api_url: str
+    """What ``sandbox_gateway`` needs of a ``SandboxServer``."""
+
+    @property
+    def api_url(self) -> str: ...
+
+    @property
+    def api_login_id(self) -> str: ...
+
+    @property
+    def transaction_key(self) -> str: ...
 
 
 class AuthorizeNetGateway:
@@ -873,13 +882,11 @@ def sandbox_gateway(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     clock: Clock | None = None,
 ) -> AuthorizeNetGateway:
-    """The adapter pointed at an offline ``SandboxServer`` (its default credentials
-    unless others are given)."""
-    from w365desk.gateway.sandbox import DEFAULT_API_LOGIN_ID, DEFAULT_TRANSACTION_KEY
-
+    """The adapter pointed at a running offline ``SandboxServer``, with the credentials
+    it was started with unless others are given (e.g. to test a wrong key)."""
     return AuthorizeNetGateway(
-        api_login_id or getattr(server, "api_login_id", DEFAULT_API_LOGIN_ID),
-        transaction_key or getattr(server, "transaction_key", DEFAULT_TRANSACTION_KEY),
+        api_login_id or server.api_login_id,
+        transaction_key or server.transaction_key,
         server.api_url,
         timeout_s=timeout_s,
         clock=clock,
