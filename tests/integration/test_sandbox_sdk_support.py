@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import pyxb.binding.content
@@ -20,8 +20,6 @@ import requests
 from authorizenet import apicontractsv1 as contracts
 from authorizenet import apicontrollers as controllers
 from lxml import objectify
-
-from w365desk.gateway.sandbox import SandboxServer
 
 BOM = b"\xef\xbb\xbf"
 FAR_EXPIRY = "2030-12"
@@ -130,12 +128,32 @@ def objectify_answer(raw: bytes) -> Any:
     return objectify.fromstring(raw[3:])
 
 
+class SandboxAddress(Protocol):
+    """Where a sandbox answers and which keys open it (a SandboxServer, or one run by the CLI)."""
+
+    @property
+    def api_url(self) -> str: ...
+
+    @property
+    def api_login_id(self) -> str: ...
+
+    @property
+    def transaction_key(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class RemoteSandbox:
+    api_url: str
+    api_login_id: str
+    transaction_key: str
+
+
 class Sdk:
     """Calls the sandbox through the SDK's own controllers, then checks the bytes strictly."""
 
     def __init__(
         self,
-        server: SandboxServer,
+        server: SandboxAddress,
         wire: Wire,
         *,
         login: str | None = None,
