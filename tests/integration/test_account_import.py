@@ -34,10 +34,11 @@ def accounts(session_factory: sessionmaker[Session]) -> AccountsService:
 
 def _counts(session_factory: sessionmaker[Session]) -> tuple[int, int, int]:
     with session_factory() as session:
-        return tuple(  # type: ignore[return-value]
+        accounts, contacts, events = (
             int(session.scalar(select(func.count()).select_from(model)) or 0)
             for model in (Account, Contact, AuditEvent)
         )
+        return accounts, contacts, events
 
 
 def _problems(report: ImportReport) -> list[tuple[int | None, str]]:

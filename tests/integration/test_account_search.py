@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import Engine, text
@@ -12,6 +13,7 @@ from w365desk.clock import FrozenClock
 from w365desk.services.accounts import (
     AccountInput,
     AccountsService,
+    AccountSummary,
     ContactInput,
     build_search_statement,
     normalize_search_key,
@@ -24,7 +26,7 @@ def service(session_factory: sessionmaker[Session]) -> AccountsService:
     return AccountsService(session_factory, FrozenClock(), "alice")
 
 
-def _names(results: list) -> list[str]:  # type: ignore[type-arg]
+def _names(results: Sequence[AccountSummary]) -> list[str]:
     return [r.name for r in results]
 
 

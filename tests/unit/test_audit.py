@@ -6,9 +6,11 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
 from w365desk.db.engine import make_engine, make_session_factory
@@ -135,7 +137,9 @@ def test_details_are_compact_sorted_json_with_plain_values() -> None:
         {VISA: "as a key"},
     ],
 )
-def test_card_data_anywhere_in_details_is_refused_without_echoing_it(details: dict) -> None:
+def test_card_data_anywhere_in_details_is_refused_without_echoing_it(
+    details: dict[str, Any],
+) -> None:
     with pytest.raises(SensitiveDataError) as raised:
         serialize_details(details)
     message = str(raised.value)
@@ -148,7 +152,7 @@ def test_unsupported_values_are_refused() -> None:
         serialize_details({"thing": object()})
 
 
-def _session_factory(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _session_factory(tmp_path: Path) -> tuple[Engine, sessionmaker[Session]]:
     engine = make_engine(f"sqlite:///{(tmp_path / 'audit.sqlite3').as_posix()}")
     upgrade(engine)
     return engine, make_session_factory(engine)
