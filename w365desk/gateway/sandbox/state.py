@@ -138,7 +138,7 @@ class StateStore:
             return SandboxState()
         try:
             return state_from_json(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, TypeError, KeyError) as error:
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
             raise StateFileError(
                 f"cannot read the sandbox state file {self.path}: {error}. "
                 "Move it away to start with an empty sandbox."
