@@ -285,6 +285,17 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(
     ]
 
 
+def test_binary_streams_and_missing_files(importer: AccountImporter, tmp_path: Path) -> None:
+    report = importer.import_accounts_csv(io.BytesIO(b"\xef\xbb\xbfaccount_name\nBytes Co\n"))
+    assert report.ok and report.accounts_created == 1
+    bad = importer.import_accounts_csv(io.BytesIO(b"account_name\n\xff\n"))
+    assert [p.line for p in bad.problems] == [2]
+    missing = importer.import_accounts_csv(tmp_path / "nowhere.csv")
+    assert _problems(missing) == [
+        (None, "The file nowhere.csv could not be read (No such file or directory).")
+    ]
+
+
 def test_a_bad_last_row_leaves_nothing_half_imported(
     importer: AccountImporter, session_factory: sessionmaker[Session]
 ) -> None:

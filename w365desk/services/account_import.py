@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -153,30 +153,38 @@ def _shown(value: str) -> str:
     return repr(shortened)
 
 
-def _read_text(source: str | os.PathLike[str] | TextIO) -> tuple[str, str]:
+def _read_text(source: str | os.PathLike[str] | TextIO | BinaryIO) -> tuple[str, str]:
     """The file's text without a byte-order mark, and the SHA-256 of what was read."""
     if isinstance(source, str | os.PathLike):
-        data = Path(source).read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
         try:
-            return data.decode("utf-8-sig"), digest
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
+            content: str | bytes = Path(source).read_bytes()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
             raise _UnreadableFile(
-                ImportProblem(
-                    line,
-                    f"The file is not UTF-8 text (byte 0x{data[error.start]:02X} cannot be "
-                    'read). In Excel, save it as "CSV UTF-8 (Comma delimited)".',
-                )
+                ImportProblem(None, f"The file {Path(source).name} could not be read ({reason}).")
             ) from None
+    else:
+        try:
+            content = source.read()
+        except UnicodeDecodeError:
+            raise _UnreadableFile(
+                ImportProblem(None, "The file is not UTF-8 text; save it as CSV UTF-8.")
+            ) from None
+    if isinstance(content, str):
+        digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+        return content.removeprefix("\ufeff"), digest
+    digest = hashlib.sha256(content).hexdigest()
     try:
-        text = source.read()
-    except UnicodeDecodeError:
+        return content.decode("utf-8-sig"), digest
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
         raise _UnreadableFile(
-            ImportProblem(None, "The file is not UTF-8 text; save it as CSV UTF-8.")
+            ImportProblem(
+                line,
+                f"The file is not UTF-8 text (byte 0x{content[error.start]:02X} cannot be "
+                'read). In Excel, save it as "CSV UTF-8 (Comma delimited)".',
+            )
         ) from None
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return text.removeprefix("\ufeff"), digest
 
 
 class _UnreadableFile(Exception):
@@ -272,9 +280,9 @@ class AccountImporter:
         self._max_problems = max_problems
 
     def import_accounts_csv(
-        self, source: str | os.PathLike[str] | TextIO, *, dry_run: bool = False
+        self, source: str | os.PathLike[str] | TextIO | BinaryIO, *, dry_run: bool = False
     ) -> ImportReport:
-        """Import ``source`` (a path, or an open text stream) or report why not.
+        """Import ``source`` (a path, or an open text or binary stream) or report why not.
 
         With ``dry_run`` the file is checked against the database (duplicate numbers
         included) and the report says what would be created; nothing is written.
@@ -553,7 +561,7 @@ class AccountImporter:
         record_audit_many(session, clock=self._clock, actor=self._actor, entries=entries)
 
 
-def _source_name(source: str | os.PathLike[str] | TextIO) -> str:
+def _source_name(source: str | os.PathLike[str] | TextIO | BinaryIO) -> str:
     if isinstance(source, str | os.PathLike):
         return Path(source).name
     return str(getattr(source, "name", "(text stream)"))
