@@ -1,5 +1,5 @@
-"""The composition root: builds settings, database, services (and later the gateway,
-mailer and link server) and hands them to a front door.
+"""The composition root: builds settings, database, gateway and services (and later
+the mailer and link server) and hands them to a front door.
 
 Nothing else in the program decides which concrete parts are used; tests build their
 own ``AppContext`` with a temporary database and a frozen clock.
@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from w365desk.clock import Clock, SystemClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.migrate import upgrade
+from w365desk.gateway.base import Gateway
+from w365desk.gateway.connect import GatewayConnection, connect_gateway
+from w365desk.locations import data_dir
 from w365desk.services.account_import import AccountImporter
 from w365desk.services.accounts import AccountsService
 from w365desk.services.audit import current_os_user
@@ -45,7 +48,13 @@ class AppContext:
     shared_settings: SharedSettingsStore
     accounts: AccountsService
     importer: AccountImporter
+    gateway_connection: GatewayConnection
     _closed: bool = field(default=False, repr=False)
+
+    @property
+    def gateway(self) -> Gateway | None:
+        """The payment gateway, or None until Settings make one usable."""
+        return self.gateway_connection.gateway
 
     @property
     def database_label(self) -> str:
@@ -55,6 +64,7 @@ class AppContext:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self.gateway_connection.close()
             self.engine.dispose()
 
 
@@ -79,6 +89,11 @@ def build_app(
         raise
     session_factory = make_session_factory(engine)
     log.info("database ready at %s", redact_database_url(url))
+    shared_settings = SharedSettingsStore(session_factory, clock)
+    gateway_connection = connect_gateway(
+        shared_settings.load(), secrets, clock, data_dir() / "sandbox"
+    )
+    log.info("gateway: %s", gateway_connection.description)
     return AppContext(
         database_url=url,
         engine=engine,
@@ -87,7 +102,8 @@ def build_app(
         actor=actor,
         desktop=desktop,
         secrets=secrets,
-        shared_settings=SharedSettingsStore(session_factory, clock),
+        shared_settings=shared_settings,
         accounts=AccountsService(session_factory, clock, actor),
         importer=AccountImporter(session_factory, clock, actor),
+        gateway_connection=gateway_connection,
     )

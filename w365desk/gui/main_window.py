@@ -31,6 +31,8 @@ class MainWindow(QObject):
         self.accounts_page = AccountsPage(self.window, app.accounts, app.importer, self.runner)
         status = child(self.window, QStatusBar, "statusBar")
         self.database_label = QLabel(f"Database: {app.database_label}")
+        self.gateway_label = QLabel(f"Gateway: {app.gateway_connection.description}")
+        status.addPermanentWidget(self.gateway_label)
         status.addPermanentWidget(self.database_label)
         self._restore_state()
         self.window.installEventFilter(self)

@@ -1,0 +1,81 @@
+"""The composition root picks the gateway the shared settings ask for."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from w365desk.app import build_app
+from w365desk.gateway.authorizenet import PRODUCTION_URL, AuthorizeNetGateway
+from w365desk.settings import GatewayEnvironment
+
+
+def _url(tmp_path: Path) -> str:
+    return f"sqlite:///{(tmp_path / 'app.sqlite3').as_posix()}"
+
+
+def test_fresh_desktop_runs_on_the_offline_sandbox(tmp_path: Path) -> None:
+    app = build_app(_url(tmp_path), actor="tester")
+    try:
+        connection = app.gateway_connection
+        assert connection.environment is GatewayEnvironment.OFFLINE_SANDBOX
+        assert connection.ready and app.gateway is not None
+        assert connection.sandbox is not None
+        assert connection.sandbox.base_url.startswith("http://127.0.0.1:")
+        assert "Offline sandbox" in connection.description
+        app.gateway.test_credentials()  # real SDK request over loopback
+    finally:
+        app.close()
+
+
+def test_second_desktop_on_the_same_data_folder_is_told_why(tmp_path: Path) -> None:
+    first = build_app(_url(tmp_path), actor="tester")
+    try:
+        second = build_app(_url(tmp_path), actor="tester")
+        try:
+            assert second.gateway is None
+            assert "another w365desk" in second.gateway_connection.description
+        finally:
+            second.close()
+    finally:
+        first.close()
+    third = build_app(_url(tmp_path), actor="tester")  # the first released the sandbox
+    try:
+        assert third.gateway is not None
+    finally:
+        third.close()
+
+
+def test_production_needs_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = build_app(_url(tmp_path), actor="tester")
+    settings = dataclasses.replace(
+        app.shared_settings.load(),
+        gateway_environment=GatewayEnvironment.PRODUCTION,
+        gateway_api_login_id="5KP3u95bQpv",
+        gateway_public_client_key="6gSuV295YD86Mq4d86zEsx8C",
+        link_server_public_url="https://pay.reseller.example",
+    )
+    app.shared_settings.save(settings, actor="tester")
+    app.close()
+
+    monkeypatch.delenv("W365DESK_TRANSACTION_KEY", raising=False)
+    unconfigured = build_app(_url(tmp_path), actor="tester")
+    try:
+        assert unconfigured.gateway is None
+        assert unconfigured.gateway_connection.sandbox is None
+        assert "transaction key" in unconfigured.gateway_connection.description
+    finally:
+        unconfigured.close()
+
+    monkeypatch.setenv("W365DESK_TRANSACTION_KEY", "4Ktq966gC55GAX7S")
+    configured = build_app(_url(tmp_path), actor="tester")
+    try:
+        gateway = configured.gateway
+        assert isinstance(gateway, AuthorizeNetGateway)
+        assert gateway.endpoint_url == PRODUCTION_URL
+        assert configured.gateway_connection.sandbox is None
+        assert "4Ktq966gC55GAX7S" not in repr(gateway)
+    finally:
+        configured.close()

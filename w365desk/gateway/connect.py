@@ -1,0 +1,95 @@
+"""Choose and start the gateway the shared settings ask for.
+
+The offline sandbox is the default until real credentials are entered, so a fresh
+desktop works with no network and no Authorize.Net account.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from w365desk.clock import Clock
+from w365desk.gateway.authorizenet import (
+    PRODUCTION_URL,
+    SANDBOX_URL,
+    AuthorizeNetGateway,
+    sandbox_gateway,
+)
+from w365desk.gateway.base import Gateway
+from w365desk.gateway.sandbox import SandboxServer
+from w365desk.gateway.sandbox.dirlock import DataDirInUse
+from w365desk.settings import GatewayEnvironment, SecretName, SecretStore, SharedSettings
+
+log = logging.getLogger(__name__)
+
+ENVIRONMENT_LABELS = {
+    GatewayEnvironment.OFFLINE_SANDBOX: "Offline sandbox",
+    GatewayEnvironment.SANDBOX: "Authorize.Net sandbox",
+    GatewayEnvironment.PRODUCTION: "Authorize.Net production",
+}
+
+
+@dataclass(frozen=True)
+class GatewayConnection:
+    """The gateway in use (None when it cannot be used yet) and what to tell staff."""
+
+    environment: GatewayEnvironment
+    gateway: Gateway | None
+    sandbox: SandboxServer | None
+    description: str
+
+    @property
+    def ready(self) -> bool:
+        return self.gateway is not None
+
+    def close(self) -> None:
+        if isinstance(self.gateway, AuthorizeNetGateway):
+            self.gateway.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+
+def connect_gateway(
+    shared: SharedSettings, secrets: SecretStore, clock: Clock, sandbox_dir: Path
+) -> GatewayConnection:
+    environment = shared.gateway_environment
+    label = ENVIRONMENT_LABELS[environment]
+    if environment is GatewayEnvironment.OFFLINE_SANDBOX:
+        return _offline(shared, clock, sandbox_dir)
+    transaction_key = secrets.get(SecretName.GATEWAY_TRANSACTION_KEY)
+    if not shared.gateway_api_login_id or not transaction_key:
+        missing = "API login id" if not shared.gateway_api_login_id else "transaction key"
+        return GatewayConnection(
+            environment, None, None, f"{label}: not set up — enter the {missing} in Settings."
+        )
+    url = PRODUCTION_URL if environment is GatewayEnvironment.PRODUCTION else SANDBOX_URL
+    gateway = AuthorizeNetGateway(
+        shared.gateway_api_login_id,
+        transaction_key,
+        url,
+        timeout_s=float(shared.gateway_timeout_seconds),
+        clock=clock,
+    )
+    return GatewayConnection(environment, gateway, None, label)
+
+
+def _offline(shared: SharedSettings, clock: Clock, sandbox_dir: Path) -> GatewayConnection:
+    environment = GatewayEnvironment.OFFLINE_SANDBOX
+    server = SandboxServer(sandbox_dir, clock=clock)
+    try:
+        server.start()
+    except DataDirInUse:
+        return GatewayConnection(
+            environment,
+            None,
+            None,
+            "Offline sandbox: unavailable — another w365desk on this computer is using it. "
+            "Close the other window and start again.",
+        )
+    gateway = sandbox_gateway(server, timeout_s=float(shared.gateway_timeout_seconds), clock=clock)
+    log.info("offline sandbox listening at %s", server.base_url)
+    return GatewayConnection(
+        environment, gateway, server, f"Offline sandbox at {server.base_url} (no real money)"
+    )
