@@ -119,6 +119,42 @@ def test_a_request_without_credentials_is_e00007(sandbox: SandboxServer) -> None
     assert strict.messages.message[0].code == "E00007"
 
 
+def test_a_missing_required_field_is_e00014_naming_it(sandbox: SandboxServer) -> None:
+    body = (
+        f'<createCustomerPaymentProfileRequest xmlns="{NAMESPACE}">{AUTH}'
+        "<paymentProfile><payment><creditCard><expirationDate>2030-12</expirationDate>"
+        "</creditCard></payment></paymentProfile></createCustomerPaymentProfileRequest>"
+    )
+    strict = strict_parse(raw_post(sandbox, body.encode()).content)
+    assert (strict.messages.message[0].code, strict.messages.message[0].text) == (
+        "E00014",
+        "Customer Profile ID is required.",
+    )
+
+
+def test_a_card_without_number_is_e00014(sandbox: SandboxServer, sdk: Sdk) -> None:
+    customer_id, _ = sdk.customer_with_card()
+    body = (
+        f'<createCustomerPaymentProfileRequest xmlns="{NAMESPACE}">{AUTH}'
+        f"<customerProfileId>{customer_id}</customerProfileId>"
+        "<paymentProfile><payment><creditCard><expirationDate>2030-12</expirationDate>"
+        "</creditCard></payment></paymentProfile></createCustomerPaymentProfileRequest>"
+    )
+    strict = strict_parse(raw_post(sandbox, body.encode()).content)
+    assert (strict.messages.message[0].code, strict.messages.message[0].text) == (
+        "E00014",
+        "Card Number is required.",
+    )
+
+
+def test_a_customer_profile_found_by_merchant_customer_id(sandbox: SandboxServer, sdk: Sdk) -> None:
+    customer_id, _ = sdk.customer_with_card(merchant_customer_id="FIND-ME")
+    request = contracts.getCustomerProfileRequest()
+    request.merchantCustomerId = "FIND-ME"
+    found = sdk.call(controllers.getCustomerProfileController, request, wide=True)
+    assert found.value("profile/customerProfileId") == customer_id
+
+
 def test_requests_with_a_bom_are_read(sandbox: SandboxServer) -> None:
     body = f'<authenticateTestRequest xmlns="{NAMESPACE}">{AUTH}</authenticateTestRequest>'
     strict = strict_parse(raw_post(sandbox, b"\xef\xbb\xbf" + body.encode()).content)
