@@ -246,10 +246,10 @@ class SandboxApi:
             return self._json_error(request_name, ApiError("E00007"), ref_id)
         data = payload.get("data")
         try:
-            with self._lock:
-                nonce = accept.tokenize(
-                    data if isinstance(data, dict) else {}, self._clock.now(), self.nonces
-                )
+            # Nonces live in the vault (its own lock), not in the state: no state lock needed.
+            nonce = accept.tokenize(
+                data if isinstance(data, dict) else {}, self._clock.now(), self.nonces
+            )
         except ApiError as error:
             return self._json_error(request_name, error, ref_id)
         return Reply(accept.json_success(nonce, ref_id), JSON_CONTENT_TYPE, request_name, "I00001")

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--data",
         type=Path,
         default=None,
-        help="folder for the sandbox state (default: the app's data folder /sandbox)",
+        help="folder for the sandbox state (default: <the app data folder>/sandbox)",
     )
     parser.add_argument(
         "--latency-ms", type=_non_negative_int, default=0, help="delay added to every answer"
