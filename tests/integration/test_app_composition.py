@@ -79,3 +79,19 @@ def test_production_needs_credentials(tmp_path: Path, monkeypatch: pytest.Monkey
         assert "4Ktq966gC55GAX7S" not in repr(gateway)
     finally:
         configured.close()
+
+
+def test_unreadable_sandbox_state_is_reported_not_replaced(tmp_path: Path) -> None:
+    from w365desk.gateway.sandbox.state import STATE_FILE_NAME
+    from w365desk.locations import data_dir
+
+    state_file = data_dir() / "sandbox" / STATE_FILE_NAME
+    state_file.parent.mkdir(parents=True)
+    state_file.write_text("{not json", encoding="utf-8")
+    app = build_app(_url(tmp_path), actor="tester")
+    try:
+        assert app.gateway is None
+        assert "state file cannot be read" in app.gateway_connection.description
+    finally:
+        app.close()
+    assert state_file.read_text(encoding="utf-8") == "{not json"

@@ -20,6 +20,7 @@ from w365desk.gateway.authorizenet import (
 from w365desk.gateway.base import Gateway
 from w365desk.gateway.sandbox import SandboxServer
 from w365desk.gateway.sandbox.dirlock import DataDirInUse
+from w365desk.gateway.sandbox.state import StateFileError
 from w365desk.settings import GatewayEnvironment, SecretName, SecretStore, SharedSettings
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,15 @@ def _offline(shared: SharedSettings, clock: Clock, sandbox_dir: Path) -> Gateway
             None,
             "Offline sandbox: unavailable — another w365desk on this computer is using it. "
             "Close the other window and start again.",
+        )
+    except StateFileError as error:
+        # The file is kept for inspection; training data is not worth guessing about.
+        return GatewayConnection(
+            environment,
+            None,
+            None,
+            f"Offline sandbox: unavailable — its state file cannot be read ({error}). "
+            f"Move {sandbox_dir} aside to start a fresh sandbox.",
         )
     gateway = sandbox_gateway(server, timeout_s=float(shared.gateway_timeout_seconds), clock=clock)
     log.info("offline sandbox listening at %s", server.base_url)

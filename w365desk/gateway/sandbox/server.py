@@ -56,6 +56,9 @@ HANG_POLL_S = 0.05
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The stdlib default backlog of 5 resets connections when a batch of clients
+    # connects at once (16 threads in the reliability tests, parallel batch charges).
+    request_queue_size = 128
     sandbox: SandboxServer
 
 
