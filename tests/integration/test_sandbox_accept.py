@@ -18,7 +18,7 @@ import pytest
 import requests
 from authorizenet import apicontractsv1 as contracts
 from authorizenet import apicontrollers as controllers
-from test_sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
+from sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
 
 from w365desk.clock import FrozenClock
 from w365desk.gateway.sandbox import Fault, SandboxServer

@@ -14,7 +14,7 @@ import requests
 from authorizenet import apicontractsv1 as contracts
 from authorizenet import apicontrollers as controllers
 from lxml import etree
-from test_sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
+from sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
 
 from w365desk.gateway.sandbox import Fault, SandboxServer
 

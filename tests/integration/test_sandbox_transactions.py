@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from authorizenet import apicontractsv1 as contracts
 from authorizenet import apicontrollers as controllers
-from test_sandbox_sdk_support import Answer, Sdk, Wire
+from sandbox_sdk_support import Answer, Sdk, Wire
 
 from w365desk.clock import FrozenClock
 from w365desk.gateway.sandbox import SandboxServer
