@@ -115,6 +115,33 @@ def test_money_sums_and_compares_exactly_in_sql(probe_engine: Engine) -> None:
     assert doubled_values == [Decimal("0.20")] * 3
 
 
+def test_money_arithmetic_in_sql_gives_amounts(probe_engine: Engine) -> None:
+    """Factors are plain numbers, not amounts: ``amount * 2`` doubles, on either backend."""
+    row = _store(probe_engine, amount=Decimal("1.03"))
+    amount = probe.c.amount
+    expressions = {
+        "times two": amount * 2,
+        "two times": 2 * amount,
+        "times a rate": amount * Decimal("1.5"),
+        "plus one": amount + 1,
+        "minus cents": amount - Decimal("0.50"),
+        "sum times three": func.sum(amount) * 3,
+    }
+    with probe_engine.connect() as connection:
+        results = {
+            name: connection.execute(select(expression).where(probe.c.id == row)).scalar_one()
+            for name, expression in expressions.items()
+        }
+    assert results == {
+        "times two": Decimal("2.06"),
+        "two times": Decimal("2.06"),
+        "times a rate": Decimal("1.54"),  # 1.545, rounded half to even
+        "plus one": Decimal("2.03"),
+        "minus cents": Decimal("0.53"),
+        "sum times three": Decimal("3.09"),
+    }
+
+
 @pytest.mark.parametrize("bad", [0.1, 10.0, True, "1.00", b"100"])
 def test_money_refuses_anything_but_decimal_or_int(probe_engine: Engine, bad: Any) -> None:
     with pytest.raises(StatementError) as raised:

@@ -7,10 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Integer, Numeric
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.operators import OperatorType
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")  # what NUMERIC(14, 2) holds
+FACTOR_OPERATORS = frozenset({operators.mul, operators.truediv, operators.floordiv})
 
 
 class Money(TypeDecorator[Decimal]):
@@ -21,9 +24,11 @@ class Money(TypeDecorator[Decimal]):
 
     SQLite has no decimal type, so there the column holds whole cents as an INTEGER:
     a float column would round-trip single values but make ``SUM`` drift (a million
-    rows of 1000.03 add up to 1000029999.98). SQL comparisons, ``SUM`` and ``+``/``-``
-    stay exact in cents; read money only through this type (ORM or typed Core columns),
-    never from raw SQL text on SQLite, and do not divide amounts in SQL.
+    rows of 1000.03 add up to 1000029999.98). Comparisons, ``SUM``, ``+``/``-`` and
+    ``amount * factor`` work in SQL as expected. Read money only through this type (ORM
+    or typed Core columns), never from raw SQL text, which shows cents on SQLite; SQL
+    functions that SQLAlchemy does not type from their argument need it said, e.g.
+    ``func.avg(Invoice.total, type_=Money())``.
     """
 
     impl = Numeric(14, 2)
@@ -33,6 +38,24 @@ class Money(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(Integer())
         return dialect.type_descriptor(Numeric(14, 2))
+
+    class Comparator(TypeDecorator.Comparator[Decimal], Numeric.Comparator[Decimal]):
+        def _adapt_expression(
+            self, op: OperatorType, other_comparator: TypeEngine.Comparator[Any]
+        ) -> tuple[OperatorType, TypeEngine[Any]]:
+            # An amount times (or divided by) a factor is still an amount, read back as such.
+            if op in FACTOR_OPERATORS:
+                return op, self.type
+            return super()._adapt_expression(op, other_comparator)
+
+    comparator_factory = Comparator
+
+    def coerce_compared_value(self, op: OperatorType | None, value: Any) -> TypeEngine[Any]:
+        # In ``amount * 3`` the 3 is a factor, not an amount: bound as Money it would be
+        # 300 cents on SQLite. Sums, differences and comparisons keep the Money type.
+        if op in FACTOR_OPERATORS:
+            return Numeric(asdecimal=True)
+        return self
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -53,7 +76,7 @@ class Money(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            # Integer cents; a float only arises from SQL arithmetic such as AVG.
+            # Integer cents; a float only arises from SQL arithmetic such as ``* 1.5`` or AVG.
             cents = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
             return cents.scaleb(-2).quantize(CENT)
         return Decimal(value).quantize(CENT)
