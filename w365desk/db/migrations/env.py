@@ -6,15 +6,17 @@ holds the cross-desktop lock), so this file neither begins nor commits anything 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import context
-from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 from w365desk.db.engine import make_engine
 from w365desk.db.models import Base
 from w365desk.db.types import Money, UTCDateTime
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
 
 PROJECT_TYPES = (Money, UTCDateTime)
 
