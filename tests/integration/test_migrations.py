@@ -72,7 +72,7 @@ def test_upgrade_brings_an_empty_database_to_head(blank_engine: Engine) -> None:
 
     upgrade(blank_engine)
 
-    assert current_revision(blank_engine) == head_revision() == "0001_initial"
+    assert current_revision(blank_engine) == head_revision() == "0002_one_billing_contact"
     assert not needs_upgrade(blank_engine)
     assert _our_tables(blank_engine) == set(Base.metadata.tables)
 

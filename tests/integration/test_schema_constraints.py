@@ -46,7 +46,7 @@ def insert_contact(connection: Connection, account_id: int, **overrides: Any) ->
         "account_id": account_id,
         "first_name": "Ada",
         "last_name": "Lovelace",
-        "is_billing": True,
+        "is_billing": False,
         "status": "active",
         "created_at": WHEN,
         "updated_at": WHEN,
@@ -243,6 +243,22 @@ def test_moving_the_default_within_one_transaction_works(engine: Engine, account
         engine,
         lambda c: c.execute(switch, {"on": True, "id": first}),
         "uq_payment_profile_one_default",
+    )
+
+
+# -- One billing contact per account ----------------------------------------------------------
+
+
+def test_second_billing_contact_for_an_account_is_refused(engine: Engine, account_id: int) -> None:
+    other_account = _accepted(engine, insert_account)
+    _accepted(engine, lambda c: insert_contact(c, account_id, is_billing=True))
+    _accepted(engine, lambda c: insert_contact(c, account_id, is_billing=False))
+    _accepted(engine, lambda c: insert_contact(c, other_account, is_billing=True))
+
+    _refused(
+        engine,
+        lambda c: insert_contact(c, account_id, is_billing=True),
+        "uq_contact_one_billing",
     )
 
 

@@ -181,6 +181,17 @@ class Contact(TimestampMixin, Base):
 
     account: Mapped[Account] = relationship(back_populates="contacts")
 
+    __table_args__ = (
+        # At most one billing contact per account, enforced by the database too.
+        Index(
+            "uq_contact_one_billing",
+            "account_id",
+            unique=True,
+            sqlite_where=text("is_billing = 1"),
+            postgresql_where=text("is_billing"),
+        ),
+    )
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -936,14 +936,16 @@ class AccountsService:
     def _clear_billing(
         self, session: Session, account: Account, *, keep: Contact | None, now: datetime
     ) -> None:
-        # One billing contact per account is a service rule; the account row lock taken
-        # by every contact use case keeps two desktops from breaking it at once.
+        # The database allows one billing contact per account (uq_contact_one_billing);
+        # the account row lock taken by every contact use case keeps two desktops from
+        # colliding on it, and the flush writes the clearing before any new flag is set.
         for other in session.scalars(
             select(Contact).where(Contact.account_id == account.id, Contact.is_billing)
         ):
             if other is not keep:
                 other.is_billing = False
                 other.updated_at = now
+        session.flush()
 
     # ----------------------------------------------------------------- reading
 
