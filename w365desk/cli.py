@@ -62,7 +62,7 @@ def _demo(force: bool, accounts: int) -> int:
     from w365desk.db.engine import make_engine, make_session_factory
     from w365desk.db.migrate import upgrade
     from w365desk.services.audit import current_os_user
-    from w365desk.services.demo import seed_demo_data
+    from w365desk.services.demo import DemoDataRefusedError, seed_demo_data
     from w365desk.services.errors import ServiceError
 
     engine = make_engine(_database_url())
@@ -76,6 +76,12 @@ def _demo(force: bool, accounts: int) -> int:
                 force=force,
                 accounts=accounts,
             )
+        except DemoDataRefusedError as error:
+            print(
+                f"w365desk demo: {error} Run 'w365desk demo --force' to add it anyway.",
+                file=sys.stderr,
+            )
+            return 1
         except ServiceError as error:
             print(f"w365desk demo: {error}", file=sys.stderr)
             return 1

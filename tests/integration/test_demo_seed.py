@@ -129,8 +129,7 @@ def test_refuses_to_mix_with_existing_accounts_unless_forced(
     with pytest.raises(DemoDataRefusedError) as raised:
         seed_demo_data(session_factory, clock, "alice")
     assert str(raised.value) == (
-        "The database already has 1 account; demo data is only added to an empty database. "
-        "Use force to add it anyway."
+        "The database already has 1 account; demo data is only added to an empty database."
     )
     assert _count(session_factory, Account) == 1
 

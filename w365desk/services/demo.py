@@ -127,7 +127,7 @@ def seed_demo_data(
         if existing and not force:
             raise DemoDataRefusedError(
                 f"The database already has {existing} account{'s' if existing != 1 else ''}; "
-                "demo data is only added to an empty database. Use force to add it anyway."
+                "demo data is only added to an empty database."
             )
         numbers = iter(allocate_account_numbers(session, accounts))
         entries: list[AuditEntry] = []

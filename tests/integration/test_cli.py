@@ -1,0 +1,58 @@
+"""The command line as staff and administrators run it: a real process each time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from w365desk import __version__
+from w365desk.db.engine import make_engine
+from w365desk.db.migrate import current_revision, head_revision
+
+
+def _run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, W365DESK_DATA_DIR=str(data_dir))
+    env.pop("W365DESK_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "w365desk", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    done = _run(["--version"], tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"w365desk {__version__}"
+
+
+def test_db_upgrade_creates_the_embedded_database(tmp_path: Path) -> None:
+    done = _run(["db", "upgrade"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    database = tmp_path / "w365desk.sqlite3"
+    assert database.exists()
+    engine = make_engine(f"sqlite:///{database.as_posix()}")
+    try:
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+    assert head_revision() in done.stdout
+
+
+def test_demo_seeds_once_then_refuses_without_force(tmp_path: Path) -> None:
+    first = _run(["demo", "--accounts", "5"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "seeded 5 demo accounts" in first.stdout
+
+    again = _run(["demo"], tmp_path)
+    assert again.returncode == 1
+    assert "already has 5 accounts" in again.stderr
+    assert "w365desk demo --force" in again.stderr
+
+    forced = _run(["demo", "--force", "--accounts", "2"], tmp_path)
+    assert forced.returncode == 0, forced.stderr
