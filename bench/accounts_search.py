@@ -44,7 +44,8 @@ from w365desk.clock import FrozenClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.migrate import upgrade
 from w365desk.db.models import Account, AccountStatus, Contact, ContactStatus
-from w365desk.services.accounts import AccountsService, normalize_search_key
+from w365desk.services.account_search import normalize_search_key
+from w365desk.services.accounts import AccountsService
 
 CHUNK = 20_000
 SEARCH_LIMIT = 50

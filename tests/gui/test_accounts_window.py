@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from w365desk.app import AppContext
 from w365desk.gui.main_window import MainWindow
 from w365desk.locations import config_dir
-from w365desk.services.accounts import AccountInput, ContactInput
+from w365desk.services.account_inputs import AccountInput, ContactInput
 
 
 def _seed(app: AppContext) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from w365desk.clock import FrozenClock
 from w365desk.db.models import Account, AuditEvent, Contact
 from w365desk.services.account_import import AccountImporter, ImportReport
-from w365desk.services.accounts import AccountInput, AccountsService
+from w365desk.services.account_inputs import AccountInput
+from w365desk.services.accounts import AccountsService
 
 HEADER = (
     "account_number,account_name,email,phone,currency,address_line1,address_line2,city,"

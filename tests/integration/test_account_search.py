@@ -10,15 +10,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
-from w365desk.services.accounts import (
-    AccountInput,
-    AccountsService,
-    AccountSummary,
-    ContactInput,
+from w365desk.services.account_inputs import AccountInput, ContactInput
+from w365desk.services.account_search import (
     build_search_statement,
     normalize_search_key,
     prefix_upper_bound,
 )
+from w365desk.services.account_views import AccountSummary
+from w365desk.services.accounts import AccountsService
 
 
 @pytest.fixture

@@ -13,12 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
 from w365desk.db.models import Account, AccountStatus, AuditEvent, Contact, ContactStatus
-from w365desk.services.accounts import (
-    AccountInput,
-    AccountOrder,
-    AccountsService,
-    ContactInput,
-)
+from w365desk.services.account_inputs import AccountInput, ContactInput
+from w365desk.services.accounts import AccountOrder, AccountsService
 from w365desk.services.errors import ConflictError, NotFoundError, ValidationError
 
 ACTOR = "alice"

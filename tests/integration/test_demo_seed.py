@@ -23,7 +23,8 @@ from w365desk.db.models import (
     InvoiceStatus,
     PaymentProfile,
 )
-from w365desk.services.accounts import AccountInput, AccountsService
+from w365desk.services.account_inputs import AccountInput
+from w365desk.services.accounts import AccountsService
 from w365desk.services.demo import DemoDataRefusedError, seed_demo_data
 from w365desk.services.errors import ValidationError
 

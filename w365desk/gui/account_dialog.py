@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
 
 from w365desk.gui.uiload import child, load_form
 from w365desk.gui.workers import BackgroundRunner
-from w365desk.services.accounts import AccountInput, AccountsService, AccountView, ContactInput
+from w365desk.services.account_inputs import AccountInput, ContactInput
+from w365desk.services.account_views import AccountView
+from w365desk.services.accounts import AccountsService
 from w365desk.services.errors import ConflictError, ServiceError, ValidationError
 
 # Service field name -> widget name in ui/account_dialog.ui.

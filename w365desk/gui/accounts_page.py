@@ -24,7 +24,8 @@ from w365desk.gui.import_flow import run_import
 from w365desk.gui.uiload import child
 from w365desk.gui.workers import BackgroundRunner
 from w365desk.services.account_import import AccountImporter
-from w365desk.services.accounts import AccountsService, AccountSummary, AccountView
+from w365desk.services.account_views import AccountSummary, AccountView
+from w365desk.services.accounts import AccountsService
 from w365desk.services.errors import ServiceError
 
 SEARCH_DELAY_MS = 200

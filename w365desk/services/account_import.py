@@ -38,14 +38,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import Clock
 from w365desk.db.models import Account, AccountStatus, Contact, ContactStatus
-from w365desk.services.accounts import (
-    AccountInput,
-    ContactInput,
+from w365desk.services.account_inputs import AccountInput, ContactInput
+from w365desk.services.account_numbers import (
     allocate_account_numbers,
     existing_account_numbers,
     is_account_number_conflict,
-    normalize_search_key,
 )
+from w365desk.services.account_search import normalize_search_key
 from w365desk.services.audit import AuditEntry, contains_card_number, record_audit_many
 
 # Column name -> AccountInput field.

@@ -27,12 +27,9 @@ from w365desk.db.models import (
     Invoice,
     InvoiceStatus,
 )
-from w365desk.services.accounts import (
-    AccountInput,
-    ContactInput,
-    allocate_account_numbers,
-    normalize_search_key,
-)
+from w365desk.services.account_inputs import AccountInput, ContactInput
+from w365desk.services.account_numbers import allocate_account_numbers
+from w365desk.services.account_search import normalize_search_key
 from w365desk.services.audit import AuditEntry, record_audit_many
 from w365desk.services.errors import ConflictError, ValidationError
 
