@@ -44,6 +44,7 @@ class MainWindow(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:
             self._save_state()
+            self.runner.stop()
         return False
 
     def _restore_state(self) -> None:

@@ -46,6 +46,7 @@ class BackgroundRunner(QObject):
         super().__init__(parent)
         self._pool = pool or QThreadPool.globalInstance()
         self._running: set[_Signals] = set()
+        self._stopped = False
 
     def submit(
         self,
@@ -62,18 +63,29 @@ class BackgroundRunner(QObject):
         def finish_ok(result: Any) -> None:
             self._running.discard(signals)
             signals.deleteLater()
-            if shiboken6.isValid(self):
+            if self._delivering():
                 on_success(result)
 
         def finish_error(error: Any) -> None:
             self._running.discard(signals)
             signals.deleteLater()
-            if shiboken6.isValid(self):
+            if self._delivering():
                 on_error(error)
 
         signals.succeeded.connect(finish_ok)
         signals.failed.connect(finish_error)
         self._pool.start(_Job(work, signals))
+
+    def _delivering(self) -> bool:
+        return not self._stopped and shiboken6.isValid(self)
+
+    def stop(self) -> None:
+        """Drop the results of jobs still running: their window is going away.
+
+        The jobs themselves finish (a half-done database write is never abandoned);
+        only the callbacks that would touch the closing window's widgets are skipped.
+        """
+        self._stopped = True
 
     def busy(self) -> bool:
         return bool(self._running)
