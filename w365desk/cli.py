@@ -19,6 +19,11 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Payment desk for resellers on Authorize.Net. With no command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"w365desk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the app, list accounts, print what it found and exit (checks an install)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     db = commands.add_parser("db", help="database maintenance")
@@ -91,10 +96,10 @@ def _demo(force: bool, accounts: int) -> int:
     return 0
 
 
-def _gui() -> int:
+def _gui(self_test: bool) -> int:
     from w365desk.gui.main import run_gui
 
-    return run_gui()
+    return run_gui(self_test=self_test)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,4 +114,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db_upgrade()
     if args.command == "demo":
         return _demo(args.force, args.accounts)
-    return _gui()
+    return _gui(args.self_test)

@@ -13,7 +13,7 @@ from w365desk.db.migrate import current_revision, head_revision
 
 
 def _run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, W365DESK_DATA_DIR=str(data_dir))
+    env = dict(os.environ, W365DESK_DATA_DIR=str(data_dir), QT_QPA_PLATFORM="offscreen")
     env.pop("W365DESK_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "w365desk", *args],
@@ -56,3 +56,11 @@ def test_demo_seeds_once_then_refuses_without_force(tmp_path: Path) -> None:
 
     forced = _run(["demo", "--force", "--accounts", "2"], tmp_path)
     assert forced.returncode == 0, forced.stderr
+
+
+def test_self_test_opens_the_app_and_lists_accounts(tmp_path: Path) -> None:
+    assert _run(["demo", "--accounts", "4"], tmp_path).returncode == 0
+    done = _run(["--self-test"], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "self-test ok: 4 account(s) listed" in done.stdout
+    assert "Offline sandbox at http://127.0.0.1:" in done.stdout

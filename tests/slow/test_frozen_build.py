@@ -232,6 +232,22 @@ def test_db_upgrade_brings_a_new_sqlite_database_to_head(
     _assert_migrated_to_head(f"sqlite:///{database.as_posix()}")
 
 
+def test_frozen_gui_starts_lists_accounts_and_reaches_the_sandbox(
+    bundle: FrozenBundle, frozen_env: dict[str, str]
+) -> None:
+    # Qt platform plugins, the .ui forms, the style sheet, the database and the offline
+    # sandbox all have to come up inside the bundle for this to print "ok".
+    seeded = bundle.run("demo", "--accounts", "3", env=frozen_env)
+    _assert_ok(seeded, "w365desk demo")
+    frozen_env["QT_QPA_PLATFORM"] = "offscreen"
+
+    result = bundle.run("--self-test", env=frozen_env)
+
+    _assert_ok(result, "w365desk --self-test")
+    assert "self-test ok: 3 account(s) listed" in result.stdout
+    assert "Offline sandbox at http://127.0.0.1:" in result.stdout
+
+
 def test_db_upgrade_twice_is_harmless(
     bundle: FrozenBundle, frozen_env: dict[str, str], tmp_path: Path
 ) -> None:

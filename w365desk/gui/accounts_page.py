@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,6 +34,9 @@ PAGE_SIZE = 200
 
 class AccountsPage(QObject):
     """Controller for the widgets of the Accounts tab in ``ui/main_window.ui``."""
+
+    # Emitted with the number of accounts shown after each completed search.
+    loaded = Signal(int)
 
     def __init__(
         self,
@@ -112,6 +115,7 @@ class AccountsPage(QObject):
             self.results_label.setText(f"{count} account(s) match “{query.strip()}”{more}")
         else:
             self.results_label.setText(f"{count} account(s){more}")
+        self.loaded.emit(count)
 
     # --------------------------------------------------------------- create / edit
 

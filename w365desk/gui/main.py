@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from w365desk.app import build_app
+from w365desk.app import AppContext, build_app
+from w365desk.gui.main_window import MainWindow
 from w365desk.locations import resource_path
 
 
@@ -18,7 +20,33 @@ def apply_look(qt_app: QApplication) -> None:
     qt_app.setStyleSheet(resource_path("resources", "styles", "app.qss").read_text("utf-8"))
 
 
-def run_gui() -> int:
+SELF_TEST_TIMEOUT_MS = 60_000
+
+
+def _arm_self_test(qt_app: QApplication, window: MainWindow, app: AppContext) -> None:
+    """Quit with 0 once the main window has listed accounts, or 1 if it never does.
+
+    Lets an installer or the frozen-build test prove that Qt, the forms, the database
+    and the gateway all come up in this installation, without anyone at the screen.
+    """
+
+    def passed(count: int) -> None:
+        print(
+            f"self-test ok: {count} account(s) listed; database {app.database_label}; "
+            f"gateway {app.gateway_connection.description}",
+            flush=True,
+        )
+        qt_app.exit(0)
+
+    def timed_out() -> None:
+        print("self-test failed: the main window did not list accounts in time", flush=True)
+        qt_app.exit(1)
+
+    window.accounts_page.loaded.connect(passed)
+    QTimer.singleShot(SELF_TEST_TIMEOUT_MS, timed_out)
+
+
+def run_gui(*, self_test: bool = False) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -29,11 +57,16 @@ def run_gui() -> int:
     try:
         app = build_app()
     except Exception as error:  # nothing else can be shown yet: say what failed and stop
-        QMessageBox.critical(None, "w365desk could not start", f"{type(error).__name__}: {error}")
+        if self_test:
+            print(f"self-test failed: {type(error).__name__}: {error}", flush=True)
+        else:
+            QMessageBox.critical(
+                None, "w365desk could not start", f"{type(error).__name__}: {error}"
+            )
         return 1
-    from w365desk.gui.main_window import MainWindow
-
     window = MainWindow(app)
+    if self_test:
+        _arm_self_test(qt_app, window, app)
     window.show()
     try:
         return qt_app.exec()
