@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends.fail import Keyring as NoKeyring
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.db.engine import make_engine, make_session_factory
@@ -17,10 +21,41 @@ ARTIFACTS_DIR = Path(__file__).parent / "artifacts"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test may read or write the real user's data, config or keyring."""
+def _isolated_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test may read or write the real user's data, config, keyring or secrets."""
     monkeypatch.setenv("W365DESK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("W365DESK_DATABASE_URL", raising=False)
+    kept = {"W365DESK_DATA_DIR", TEST_DATABASE_URL_ENV}  # the latter only names the test server
+    for name in list(os.environ):
+        if name.startswith("W365DESK_") and name not in kept:
+            monkeypatch.delenv(name)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())  # tests that need a keyring install their own
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_database() -> Iterator[str | None]:
+    """A throwaway database for this test session on the server the variable names.
+
+    The database the variable names is only used to create and drop this one, so a
+    test run never empties a database somebody else is using, and two runs on one
+    server do not meet.
+    """
+    url = os.environ.get(TEST_DATABASE_URL_ENV)
+    if not url:
+        yield None
+        return
+    name = f"w365_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _reset_postgres_schema(url: str) -> None:
@@ -32,15 +67,16 @@ def _reset_postgres_schema(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_server_database: str | None
+) -> str:
     """An empty database: a fresh SQLite file, or a freshly emptied PostgreSQL schema."""
     if request.param == "sqlite":
         return f"sqlite:///{(tmp_path / 'test.sqlite3').as_posix()}"
-    url = os.environ.get(TEST_DATABASE_URL_ENV)
-    if not url:
+    if postgres_server_database is None:
         pytest.skip(f"{TEST_DATABASE_URL_ENV} is not set")
-    _reset_postgres_schema(url)
-    return url
+    _reset_postgres_schema(postgres_server_database)
+    return postgres_server_database
 
 
 @pytest.fixture
