@@ -22,10 +22,10 @@ from w365desk.locations import data_dir
 from w365desk.services.account_import import AccountImporter
 from w365desk.services.accounts import AccountsService
 from w365desk.services.audit import current_os_user
+from w365desk.services.shared_settings import SharedSettingsStore
 from w365desk.settings import (
     DesktopSettings,
     SecretStore,
-    SharedSettingsStore,
     load_desktop_settings,
     redact_database_url,
     resolve_database_url,
@@ -34,10 +34,12 @@ from w365desk.settings import (
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(repr=False)
 class AppContext:
     """Everything a front door needs, already wired."""
 
+    # May carry a password merged in from the keyring (so may the engine's own URL):
+    # __repr__ shows only the redacted label.
     database_url: str
     engine: Engine
     session_factory: sessionmaker[Session]
@@ -50,6 +52,12 @@ class AppContext:
     importer: AccountImporter
     gateway_connection: GatewayConnection
     _closed: bool = field(default=False, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"AppContext(database={self.database_label!r}, actor={self.actor!r}, "
+            f"gateway={self.gateway_connection.description!r})"
+        )
 
     @property
     def gateway(self) -> Gateway | None:
@@ -84,15 +92,15 @@ def build_app(
     engine = make_engine(url)
     try:
         upgrade(engine)
+        session_factory = make_session_factory(engine)
+        log.info("database ready at %s", redact_database_url(url))
+        shared_settings = SharedSettingsStore(session_factory, clock)
+        gateway_connection = connect_gateway(
+            shared_settings.load(), secrets, clock, data_dir() / "sandbox"
+        )
     except Exception:
         engine.dispose()
         raise
-    session_factory = make_session_factory(engine)
-    log.info("database ready at %s", redact_database_url(url))
-    shared_settings = SharedSettingsStore(session_factory, clock)
-    gateway_connection = connect_gateway(
-        shared_settings.load(), secrets, clock, data_dir() / "sandbox"
-    )
     log.info("gateway: %s", gateway_connection.description)
     return AppContext(
         database_url=url,

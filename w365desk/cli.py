@@ -51,11 +51,12 @@ def _database_url() -> str:
 def _db_upgrade() -> int:
     from w365desk.db.engine import make_engine
     from w365desk.db.migrate import current_revision, upgrade
+    from w365desk.settings import redact_database_url
 
     engine = make_engine(_database_url())
     try:
         upgrade(engine)
-        where = engine.url.render_as_string(hide_password=True)
+        where = redact_database_url(engine.url.render_as_string(hide_password=False))
         print(f"database {where} is at revision {current_revision(engine)}")
     finally:
         engine.dispose()

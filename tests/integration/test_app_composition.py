@@ -95,3 +95,33 @@ def test_unreadable_sandbox_state_is_reported_not_replaced(tmp_path: Path) -> No
     finally:
         app.close()
     assert state_file.read_text(encoding="utf-8") == "{not json"
+
+
+def test_unusable_sandbox_folder_is_reported_not_fatal(tmp_path: Path) -> None:
+    from w365desk.locations import data_dir
+
+    (data_dir() / "sandbox").write_text("a file where the sandbox folder should be")
+    app = build_app(_url(tmp_path), actor="tester")
+    try:
+        assert app.gateway is None
+        assert "cannot be used" in app.gateway_connection.description
+    finally:
+        app.close()
+
+
+def test_context_repr_never_shows_a_database_password(
+    postgres_server_database: str | None,
+) -> None:
+    if postgres_server_database is None:
+        pytest.skip("W365DESK_TEST_DATABASE_URL is not set")
+    # The test server trusts loopback, so these passwords are accepted and ignored.
+    with_password = postgres_server_database.replace(
+        "postgresql+psycopg://postgres@", "postgresql+psycopg://postgres:hunter2@"
+    )
+    for url in (with_password, f"{postgres_server_database}?password=hunter2"):
+        app = build_app(url, actor="tester")
+        try:
+            assert "hunter2" not in repr(app)
+            assert "hunter2" not in app.database_label
+        finally:
+            app.close()

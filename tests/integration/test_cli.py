@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from w365desk import __version__
 from w365desk.db.engine import make_engine
 from w365desk.db.migrate import current_revision, head_revision
@@ -64,3 +66,29 @@ def test_self_test_opens_the_app_and_lists_accounts(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "self-test ok: 4 account(s) listed" in done.stdout
     assert "Offline sandbox at http://127.0.0.1:" in done.stdout
+
+
+def test_db_upgrade_never_prints_a_password(
+    tmp_path: Path, postgres_server_database: str | None
+) -> None:
+    if postgres_server_database is None:
+        pytest.skip("W365DESK_TEST_DATABASE_URL is not set")
+    # The test server trusts loopback, so the password is accepted and ignored.
+    env = dict(os.environ, W365DESK_DATA_DIR=str(tmp_path))
+    for url in (
+        postgres_server_database.replace(
+            "postgresql+psycopg://postgres@", "postgresql+psycopg://postgres:hunter2@"
+        ),
+        f"{postgres_server_database}?password=hunter2",
+    ):
+        env["W365DESK_DATABASE_URL"] = url
+        done = subprocess.run(
+            [sys.executable, "-m", "w365desk", "db", "upgrade"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "hunter2" not in done.stdout + done.stderr

@@ -89,6 +89,15 @@ def _offline(shared: SharedSettings, clock: Clock, sandbox_dir: Path) -> Gateway
             "Offline sandbox: unavailable — another w365desk on this computer is using it. "
             "Close the other window and start again.",
         )
+    except OSError as error:
+        # An unwritable or missing data folder must not stop the app from opening.
+        return GatewayConnection(
+            environment,
+            None,
+            None,
+            f"Offline sandbox: unavailable — its folder {sandbox_dir} cannot be used "
+            f"({error.strerror or type(error).__name__}).",
+        )
     except StateFileError as error:
         # The file is kept for inspection; training data is not worth guessing about.
         return GatewayConnection(
