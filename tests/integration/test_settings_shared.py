@@ -3,8 +3,10 @@ guarantee that no secret ever reaches the database file."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -14,13 +16,14 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.models import AuditEvent, Setting
+from w365desk.services.audit import ACTOR_MAX_LENGTH
+from w365desk.services.shared_settings import SharedSettingsStore
 from w365desk.settings import (
     DesktopSettings,
     GatewayEnvironment,
@@ -28,13 +31,11 @@ from w365desk.settings import (
     SecretStore,
     SettingsError,
     SharedSettings,
-    SharedSettingsStore,
     SmtpSecurity,
     load_desktop_settings,
     resolve_database_url,
     save_desktop_settings,
     shared_settings_from_text,
-    shared_store,
 )
 from w365desk.settings.shared import FIELD_NAMES
 
@@ -190,21 +191,30 @@ def test_a_save_writes_one_audit_event_naming_the_keys(
 
 
 def test_settings_and_audit_commit_together_or_not_at_all(
-    store: SharedSettingsStore,
-    session_factory: sessionmaker[Session],
-    monkeypatch: pytest.MonkeyPatch,
+    store: SharedSettingsStore, session_factory: sessionmaker[Session]
 ) -> None:
-    real_audit_event = shared_store._audit_event
+    written_before_commit: list[tuple[int, int]] = []
 
-    def audit_event_that_cannot_be_stored(*args: object) -> AuditEvent:
-        event = real_audit_event(*args)  # type: ignore[arg-type]
-        event.action = None  # type: ignore[assignment]  # NOT NULL: the insert fails
-        return event
+    def crash_before_commit(session: Session) -> None:
+        session.flush()
+        written_before_commit.append(
+            (
+                int(session.scalar(select(func.count()).select_from(Setting)) or 0),
+                int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0),
+            )
+        )
+        raise RuntimeError("simulated crash before commit")
 
-    monkeypatch.setattr(shared_store, "_audit_event", audit_event_that_cannot_be_stored)
-    with pytest.raises(IntegrityError):
-        store.save(CUSTOM, actor="alice")
+    event.listen(session_factory, "before_commit", crash_before_commit)
+    try:
+        with pytest.raises(RuntimeError):
+            store.save(CUSTOM, actor="alice")
+    finally:
+        event.remove(session_factory, "before_commit", crash_before_commit)
 
+    # Inside the transaction every row and the audit event were written...
+    assert written_before_commit == [(len(FIELD_NAMES), 1)]
+    # ...and after the failure neither survived.
     assert setting_rows(session_factory) == {}
     assert audit_events(session_factory) == []
     assert store.load() == SharedSettings()
@@ -345,9 +355,97 @@ def test_saving_from_a_base_keeps_another_desks_change(
     )
 
 
-def test_the_actor_is_required(store: SharedSettingsStore) -> None:
-    with pytest.raises(ValueError, match="name of the person"):
+def test_the_actor_is_required_and_stored_like_every_audit_actor(
+    store: SharedSettingsStore, session_factory: sessionmaker[Session]
+) -> None:
+    with pytest.raises(ValueError, match="acting user's name"):
         store.save(CUSTOM, actor="  ")
+    assert setting_rows(session_factory) == {}
+
+    store.save(replace(CUSTOM, company_name="One"), actor="  alice  ")
+    store.save(replace(CUSTOM, company_name="Two"), actor="b" * (ACTOR_MAX_LENGTH + 30))
+    assert [event.actor for event in audit_events(session_factory)] == [
+        "alice",
+        "b" * ACTOR_MAX_LENGTH,
+    ]
+
+
+@pytest.mark.parametrize("bobs_hours", [48, 24], ids=["different-values", "same-value"])
+def test_two_desks_storing_the_same_new_key_at_once_both_succeed(
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    clock: FrozenClock,
+    bobs_hours: int,
+) -> None:
+    """Neither desk has ever stored link_lifetime_hours; both save it at the same moment.
+
+    Desk B reads the (missing) row, then desk A saves. On PostgreSQL, A's insert and
+    commit go through while B's transaction is open (B holds no lock on a row that does
+    not exist), so B then inserts a key A has just taken. On SQLite B's transaction keeps
+    A waiting for the write lock (or, without one, B's insert waits for A's commit).
+    Either way both saves succeed and the audit trail tells one consistent story.
+    """
+    never_stored = SharedSettings()
+    desk_a = SharedSettingsStore(session_factory, clock)
+    desk_b = SharedSettingsStore(session_factory, clock)
+    desk_b_thread = threading.current_thread()
+    desk_a_threads: list[threading.Thread] = []
+    desk_a_failures: list[BaseException] = []
+
+    def desk_a_saves() -> None:
+        try:
+            desk_a.save(replace(never_stored, link_lifetime_hours=24), "alice", base=never_stored)
+        except BaseException as failure:  # reported by the assertions below
+            desk_a_failures.append(failure)
+
+    def desk_a_saves_after_desk_b_read(
+        _connection: object, _cursor: object, statement: str, *_args: object
+    ) -> None:
+        is_desk_b_reading_settings = (
+            threading.current_thread() is desk_b_thread
+            and statement.lstrip().upper().startswith("SELECT")
+            and "FROM setting" in statement
+        )
+        if desk_a_threads or not is_desk_b_reading_settings:
+            return
+        thread = threading.Thread(target=desk_a_saves)
+        desk_a_threads.append(thread)
+        thread.start()
+        if engine.dialect.name == "postgresql":
+            thread.join()
+
+    event.listen(engine, "after_cursor_execute", desk_a_saves_after_desk_b_read)
+    try:
+        changed = desk_b.save(
+            replace(never_stored, link_lifetime_hours=bobs_hours), "bob", base=never_stored
+        )
+    finally:
+        event.remove(engine, "after_cursor_execute", desk_a_saves_after_desk_b_read)
+        for thread in desk_a_threads:
+            thread.join()
+
+    assert len(desk_a_threads) == 1 and desk_a_failures == []
+    stored = setting_rows(session_factory)["link_lifetime_hours"]
+    assert stored in {"24", str(bobs_hours)}
+    history = [
+        (event.actor, json.loads(event.details or "")["values"]["link_lifetime_hours"])
+        for event in audit_events(session_factory)
+    ]
+    # Every event starts from what the one before it stored, and the last one is what
+    # is stored now: no change was lost or reported from a value that was never there.
+    assert history[0][1]["from"] == "72"
+    for (_, earlier), (_, later) in itertools.pairwise(history):
+        assert later["from"] == earlier["to"]
+    assert history[-1][1]["to"] == stored
+    if bobs_hours == 24:
+        assert len(history) == 1  # the second desk found its value already there
+    else:
+        assert {actor for actor, _ in history} == {"alice", "bob"}
+        assert changed == ("link_lifetime_hours",)
+    if engine.dialect.name == "postgresql":
+        # The overlap really happened: A committed inside B's transaction.
+        assert history[0][0] == "alice"
+        assert stored == str(bobs_hours)
 
 
 def test_text_from_a_form_is_parsed_with_specific_messages() -> None:

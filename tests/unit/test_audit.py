@@ -18,7 +18,9 @@ from w365desk.db.migrate import upgrade
 from w365desk.db.models import AccountStatus, AuditEvent
 from w365desk.services import audit
 from w365desk.services.audit import (
+    ACTOR_MAX_LENGTH,
     AuditEntry,
+    clean_actor,
     contains_card_number,
     current_os_user,
     is_sensitive_key,
@@ -229,6 +231,19 @@ def test_record_audit_many_and_actor_rules(tmp_path: Path) -> None:
             details=None,
         )
     engine.dispose()
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n", None])
+def test_clean_actor_refuses_a_missing_name(blank: Any) -> None:
+    with pytest.raises(ValueError, match="acting user's name"):
+        clean_actor(blank)
+
+
+def test_clean_actor_trims_and_fits_the_column() -> None:
+    assert clean_actor("  alice \n") == "alice"
+    long_name = "x" * (ACTOR_MAX_LENGTH + 5)
+    assert clean_actor(long_name) == "x" * ACTOR_MAX_LENGTH
+    assert AuditEvent.__table__.c.actor.type.length == ACTOR_MAX_LENGTH
 
 
 def test_current_os_user_has_a_safe_fallback(monkeypatch: pytest.MonkeyPatch) -> None:

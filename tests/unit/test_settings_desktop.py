@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
+import w365desk.settings
 from w365desk.locations import default_database_url
 from w365desk.settings import (
     DesktopSettings,
@@ -247,3 +250,34 @@ def test_redaction_hides_every_form_of_password() -> None:
     assert redact_database_url("postgresql+psycopg://u:pw1@h/d") == "postgresql+psycopg://u:***@h/d"
     assert "pw2" not in redact_database_url("postgresql+psycopg://u@h/d?password=pw2")
     assert redact_database_url("garbage") == "<invalid database URL>"
+
+
+# What the settings package may import besides the standard library (DESIGN.md: stdlib,
+# keyring, platformdirs). SQLAlchemy's URL parser is the one exception: the desktop file
+# must judge a database URL (does it carry a password?) exactly as the engine will.
+_SETTINGS_MAY_IMPORT = ("keyring", "platformdirs", "w365desk.settings", "w365desk.locations")
+_URL_PARSING_ONLY = {"desktop.py": ("sqlalchemy.engine", "sqlalchemy.exc")}
+
+
+def _imported_modules(source: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_settings_package_imports_no_database_or_service_code() -> None:
+    package = Path(w365desk.settings.__file__).parent
+    modules = sorted(package.glob("*.py"))
+    assert {path.name for path in modules} >= {"__init__.py", "desktop.py", "shared.py"}
+    for path in modules:
+        allowed = _SETTINGS_MAY_IMPORT + _URL_PARSING_ONLY.get(path.name, ())
+        for name in _imported_modules(path):
+            if name.split(".")[0] in sys.stdlib_module_names or name == "__future__":
+                continue
+            assert any(name == ok or name.startswith(ok + ".") for ok in allowed), (
+                f"w365desk/settings/{path.name} imports {name}"
+            )

@@ -167,8 +167,13 @@ def serialize_details(details: Mapping[str, Any] | None) -> str | None:
     return text
 
 
-def _clean_actor(actor: str) -> str:
-    actor = actor.strip()
+def clean_actor(actor: str) -> str:
+    """The acting user's name as the audit trail stores it: trimmed, cut to the column.
+
+    Raises ``ValueError`` for a blank name; use cases call it before changing anything so
+    a missing name is refused up front rather than at the end of the transaction.
+    """
+    actor = actor.strip() if isinstance(actor, str) else ""
     if not actor:
         raise ValueError("an audit record needs the acting user's name")
     return actor[:ACTOR_MAX_LENGTH]
@@ -196,7 +201,7 @@ def record_audit(
     """Add one audit event to ``session``; it commits or rolls back with the change."""
     event = AuditEvent(
         occurred_at=clock.now(),
-        actor=_clean_actor(actor),
+        actor=clean_actor(actor),
         action=action,
         entity_type=entity_type,
         entity_id=_clean_entity_id(entity_id),
@@ -221,11 +226,11 @@ def record_audit_many(
 ) -> int:
     """Insert many audit events in one statement (bulk imports); returns how many."""
     occurred_at = clock.now()
-    clean_actor = _clean_actor(actor)
+    actor_name = clean_actor(actor)
     rows = [
         {
             "occurred_at": occurred_at,
-            "actor": clean_actor,
+            "actor": actor_name,
             "action": entry.action,
             "entity_type": entry.entity_type,
             "entity_id": _clean_entity_id(entry.entity_id),

@@ -1,6 +1,8 @@
 """Typed settings, kept where each kind belongs.
 
-- shared by every desk: ``SharedSettings`` in the database's ``setting`` table;
+- shared by every desk: ``SharedSettings``, stored in the database's ``setting`` table by
+  ``w365desk.services.shared_settings.SharedSettingsStore`` (this package only types,
+  parses and validates them; it never touches the database);
 - this desk only: ``DesktopSettings`` in ``desktop.json`` in the user's config folder;
 - secrets: ``SecretStore`` over the OS keyring, with environment-variable fallback.
 """
@@ -34,8 +36,8 @@ from w365desk.settings.shared import (
     shared_settings_from_text,
 )
 from w365desk.settings.shared import LABELS as SHARED_SETTING_LABELS
-from w365desk.settings.shared_store import SharedSettingsStore
 from w365desk.settings.shared_validation import (
+    shared_settings_from_stored,
     shared_settings_problems,
     validate_shared_settings,
 )
@@ -58,13 +60,13 @@ __all__ = [
     "SecretStore",
     "SettingsError",
     "SharedSettings",
-    "SharedSettingsStore",
     "SmtpSecurity",
     "desktop_settings_path",
     "load_desktop_settings",
     "redact_database_url",
     "resolve_database_url",
     "save_desktop_settings",
+    "shared_settings_from_stored",
     "shared_settings_from_text",
     "shared_settings_problems",
     "validate_shared_settings",

@@ -1,13 +1,15 @@
-"""The rules a ``SharedSettings`` value must meet before it is saved.
+"""The rules a ``SharedSettings`` value must meet before it is saved, and reading stored
+values back leniently enough that a desk always starts.
 
 Every broken rule is reported at once, each message naming its field in words staff know.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable
-from dataclasses import fields
+from collections.abc import Callable, Mapping
+from dataclasses import fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +21,10 @@ from w365desk.settings.shared import (
     GatewayEnvironment,
     SharedSettings,
     SmtpSecurity,
+    parse_field,
 )
+
+log = logging.getLogger(__name__)
 
 INT_RANGES: dict[str, tuple[int, int]] = {
     "link_lifetime_hours": (1, 720),
@@ -228,3 +233,28 @@ def validate_shared_settings(settings: SharedSettings) -> None:
     problems = shared_settings_problems(settings)
     if problems:
         raise SettingsError(problems)
+
+
+def shared_settings_from_stored(stored: Mapping[str, str]) -> SharedSettings:
+    """The settings the stored text values describe, defaults for everything else.
+
+    Never fails: a stored value that is unusable (hand-edited, or written by a newer
+    version) is logged by key and replaced by its default, so a desk can always start.
+    Keys this version does not know are ignored.
+    """
+    parsed: dict[str, object] = {}
+    for key, text in stored.items():
+        if key not in LABELS:
+            continue
+        try:
+            parsed[key] = parse_field(key, text)
+        except SettingsError:
+            log.warning("stored shared setting %s cannot be read; using its default", key)
+    settings = replace(SharedSettings(), **parsed)  # type: ignore[arg-type]
+    problems = field_problems(settings)
+    if problems:
+        for key in problems:
+            log.warning("stored shared setting %s is not valid; using its default", key)
+        defaults = SharedSettings()
+        settings = replace(settings, **{key: getattr(defaults, key) for key in problems})
+    return settings
