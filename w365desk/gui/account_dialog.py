@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -71,9 +72,17 @@ class AccountDialog(QObject):
         self.status_button = child(self.dialog, QPushButton, "statusButton")
         buttons = child(self.dialog, QDialogButtonBox, "buttonBox")
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.dialog.reject)
         self.status_button.clicked.connect(self._toggle_status)
+        self._busy = False
+        # While a save runs the dialog cannot be dismissed: closing it would not stop
+        # the save, and staff would not learn whether it happened.
+        self.dialog.installEventFilter(self)
+        # A closed dialog (and this controller) is freed, not kept until the app exits.
+        self.dialog.finished.connect(self.dialog.deleteLater)
+        self.dialog.finished.connect(self.deleteLater)
         if existing is None:
             self.dialog.setWindowTitle("New Account")
             self._edits["currency"].setText("USD")
@@ -174,5 +183,20 @@ class AccountDialog(QObject):
             edit.setStyleSheet("")
 
     def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
         self.save_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(not busy)
         self.status_button.setEnabled(not busy)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.dialog and self._busy:
+            if event.type() == QEvent.Type.Close:
+                event.ignore()
+                return True
+            if isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape:
+                return True
+        return False

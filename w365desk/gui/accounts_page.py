@@ -68,7 +68,10 @@ class AccountsPage(QObject):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        # Keep the service's order (an exact account number first, then by name) until
+        # staff click a column header.
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

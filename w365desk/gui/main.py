@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QApplication, QMessageBox, QSplashScreen
 
 from w365desk.app import AppContext, build_app
 from w365desk.gui.main_window import MainWindow
+from w365desk.gui.workers import BackgroundRunner
 from w365desk.locations import resource_path
 
 
@@ -46,6 +47,38 @@ def _arm_self_test(qt_app: QApplication, window: MainWindow, app: AppContext) ->
     QTimer.singleShot(SELF_TEST_TIMEOUT_MS, timed_out)
 
 
+def start_with_splash(qt_app: QApplication) -> AppContext:
+    """Build the app off the GUI thread behind a splash screen.
+
+    Opening a shared database can wait on a migration lock, the keyring may ask to be
+    unlocked and the sandbox has to start: the splash keeps painting meanwhile, so the
+    app never looks hung and is not started a second time.
+    """
+    icon = QPixmap(str(resource_path("resources", "icons", "w365desk.png")))
+    splash = QSplashScreen(icon.scaled(160, 160, Qt.AspectRatioMode.KeepAspectRatio))
+    splash.showMessage(
+        "Opening the database and the payment gateway…",
+        Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+    )
+    splash.show()
+    outcome: list[AppContext | Exception] = []
+    waiting = QEventLoop()
+
+    def finish(result: AppContext | Exception) -> None:
+        outcome.append(result)
+        waiting.quit()
+
+    runner = BackgroundRunner()
+    runner.submit(build_app, finish, finish)
+    if not outcome:  # the job may already have reported
+        waiting.exec()
+    splash.close()
+    result = outcome[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
 def run_gui(*, self_test: bool = False) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -55,7 +88,7 @@ def run_gui(*, self_test: bool = False) -> int:
     qt_app.setOrganizationName("w365desk")
     apply_look(qt_app)
     try:
-        app = build_app()
+        app = start_with_splash(qt_app)
     except Exception as error:  # nothing else can be shown yet: say what failed and stop
         if self_test:
             print(f"self-test failed: {type(error).__name__}: {error}", flush=True)

@@ -9,6 +9,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from w365desk.services.errors import ServiceError
+
 log = logging.getLogger(__name__)
 
 
@@ -27,8 +29,11 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self._work()
-        except Exception as error:  # handed to the GUI thread, which decides what to show
-            log.debug("background job failed: %s", type(error).__name__)
+        except ServiceError as error:  # an expected refusal: the GUI shows its message
+            log.info("background job refused: %s", type(error).__name__)
+            self.signals.failed.emit(error)
+        except Exception as error:  # a fault: keep the traceback for whoever diagnoses it
+            log.error("background job failed", exc_info=error)
             self.signals.failed.emit(error)
         else:
             self.signals.succeeded.emit(result)
