@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
 from w365desk.db.models import Account, AuditEvent, Contact
 from w365desk.services.account_import import AccountImporter, ImportReport
-from w365desk.services.account_inputs import AccountInput
+from w365desk.services.account_inputs import AccountInput, ContactInput
 from w365desk.services.accounts import AccountsService
 
 HEADER = (
@@ -110,6 +110,65 @@ def test_happy_path_with_multi_contact_accounts_bom_and_quoting(
     assert per_account["NW-1"]["line"] == 2
     assert per_account["CN-2"]["line"] == 9
     assert len(per_account["NW-1"]["contacts"]) == 3
+
+
+def _columns(row: Account | Contact) -> dict[str, object]:
+    """A row's stored values, without what differs by nature (ids, number, times)."""
+    own = {"id", "number", "account_id", "created_at", "updated_at"}
+    mapper = inspect(row).mapper
+    return {a.key: getattr(row, a.key) for a in mapper.column_attrs if a.key not in own}
+
+
+def _stored_columns(
+    session_factory: sessionmaker[Session], number: str
+) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """An account's row and its contacts' rows, compared column by column."""
+    with session_factory() as session:
+        account = session.scalars(select(Account).where(Account.number == number)).one()
+        contacts = session.scalars(
+            select(Contact).where(Contact.account_id == account.id).order_by(Contact.id)
+        ).all()
+        return _columns(account), [_columns(contact) for contact in contacts]
+
+
+def test_imported_rows_hold_exactly_what_the_service_stores(
+    importer: AccountImporter, accounts: AccountsService, session_factory: sessionmaker[Session]
+) -> None:
+    report = importer.import_accounts_csv(
+        io.StringIO(
+            "account_number,account_name,email,city,contact_first_name,contact_last_name,"
+            "contact_email,contact_is_billing\n"
+            "IMP-1,  Ærø   Fjord Café ,AP@Ærø.Example.COM,Ærøskøbing,Ann,Lee,,yes\n"
+            "IMP-1,,,,Bob,Ray,Bob.Ray@Example.COM,\n"
+            "IMP-2,No Email Ltd,,,Cy,,,\n"
+        )
+    )
+    assert report.ok, _problems(report)
+    accounts.create_account(
+        AccountInput(
+            name="  Ærø   Fjord Café ",
+            number="SVC-1",
+            primary_email="AP@Ærø.Example.COM",
+            city="Ærøskøbing",
+        ),
+        contacts=[
+            ContactInput("Ann", "Lee", is_billing=True),
+            ContactInput("Bob", "Ray", email="Bob.Ray@Example.COM"),
+        ],
+    )
+    accounts.create_account(
+        AccountInput(name="No Email Ltd", number="SVC-2"), contacts=[ContactInput("Cy")]
+    )
+
+    for imported, typed in (("IMP-1", "SVC-1"), ("IMP-2", "SVC-2")):
+        assert _stored_columns(session_factory, imported) == _stored_columns(session_factory, typed)
+    account, contacts = _stored_columns(session_factory, "IMP-2")
+    # A missing email has no search key at all, never an empty one.
+    assert account["email_key"] is None and contacts[0]["email_key"] is None
+    account, contacts = _stored_columns(session_factory, "IMP-1")
+    assert account["name_key"] == "ærø fjord café"
+    assert account["email_key"] == "ap@ærø.example.com"
+    assert [c["email_key"] for c in contacts] == [None, "bob.ray@example.com"]
 
 
 def test_text_stream_with_bom_and_only_the_required_column(

@@ -357,6 +357,85 @@ def test_contacts_and_the_single_billing_contact(
     assert key == "bob@litware.test"
 
 
+def test_every_contact_that_loses_the_billing_flag_is_audited(
+    service: AccountsService, session_factory: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    account = service.create_account(
+        AccountInput(name="Fabrikam"), contacts=[ContactInput("Ann", "Lee", is_billing=True)]
+    )
+    ann = account.contacts[0]
+    bob = service.add_contact(account.id, ContactInput("Bob", "Ray"))
+
+    def losing_the_flag() -> list[tuple[str | None, Any]]:
+        return [
+            (entity_id, details)
+            for action, _, entity_id, details in _audit(session_factory)
+            if action == "contact.update"
+            and "is_billing" in details["changes"]
+            and details["changes"]["is_billing"]["to"] is False
+        ]
+
+    cleared = {"account_id": account.id, "changes": {"is_billing": {"from": True, "to": False}}}
+
+    # Adding a new billing contact: the old one's history says it stopped being one.
+    clock.advance(timedelta(minutes=1))
+    cat = service.add_contact(account.id, ContactInput("Cat", "Poe", is_billing=True))
+    assert losing_the_flag() == [(str(ann.id), cleared)]
+    previous = next(c for c in service.get_account(account.id).contacts if c.id == ann.id)
+    assert not previous.is_billing and previous.updated_at == clock.now()
+
+    # Editing another contact into the billing role.
+    clock.advance(timedelta(minutes=1))
+    service.update_contact(
+        bob.id, dataclasses.replace(ContactInput.from_view(bob), is_billing=True)
+    )
+    assert losing_the_flag()[1:] == [(str(cat.id), cleared)]
+    events = _audit(session_factory)
+    # The cleared contact's event comes first, then bob's own edit.
+    assert [(a, e) for a, _, e, _ in events[-2:]] == [
+        ("contact.update", str(cat.id)),
+        ("contact.update", str(bob.id)),
+    ]
+    assert events[-1][3]["changes"] == {"is_billing": {"from": False, "to": True}}
+
+    # Choosing the billing contact on the account, or none at all.
+    service.set_billing_contact(account.id, ann.id)
+    assert losing_the_flag()[2:] == [(str(bob.id), cleared)]
+    service.set_billing_contact(account.id, None)
+    assert losing_the_flag()[3:] == [(str(ann.id), cleared)]
+    with session_factory() as session:
+        stamps = session.scalars(select(AuditEvent.occurred_at)).all()
+    assert all(stamp.tzinfo is not None for stamp in stamps)
+
+
+def test_a_cleared_billing_flag_and_its_audit_roll_back_together(
+    service: AccountsService, session_factory: sessionmaker[Session]
+) -> None:
+    account = service.create_account(
+        AccountInput(name="Tailspin"), contacts=[ContactInput("Ann", "Lee", is_billing=True)]
+    )
+    audit_before = _audit(session_factory)
+    pending: list[list[str]] = []
+
+    def fail(session: Session) -> None:
+        session.flush()
+        pending.append(list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))))
+        raise RuntimeError("simulated crash before commit")
+
+    event.listen(session_factory, "before_commit", fail)
+    try:
+        with pytest.raises(RuntimeError):
+            service.add_contact(account.id, ContactInput("Cat", "Poe", is_billing=True))
+    finally:
+        event.remove(session_factory, "before_commit", fail)
+
+    # Inside the transaction: the clearing's audit event, then the new contact's.
+    assert pending == [[a for a, _, _, _ in audit_before] + ["contact.update", "contact.create"]]
+    assert _audit(session_factory) == audit_before
+    current = service.get_account(account.id)
+    assert [(c.first_name, c.is_billing) for c in current.contacts] == [("Ann", True)]
+
+
 def test_contact_validation_and_missing_records(service: AccountsService) -> None:
     account = service.create_account(AccountInput(name="Proseware"))
     with pytest.raises(ValidationError) as raised:

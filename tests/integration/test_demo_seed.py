@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from w365desk.clock import FrozenClock
@@ -23,7 +24,8 @@ from w365desk.db.models import (
     InvoiceStatus,
     PaymentProfile,
 )
-from w365desk.services.account_inputs import AccountInput
+from w365desk.services.account_inputs import AccountInput, ContactInput
+from w365desk.services.account_search import normalize_search_key
 from w365desk.services.accounts import AccountsService
 from w365desk.services.demo import DemoDataRefusedError, seed_demo_data
 from w365desk.services.errors import ValidationError
@@ -120,6 +122,48 @@ def test_seeds_realistic_customers_with_contacts_and_invoices(
     service = AccountsService(session_factory, clock, "demo-user")
     first_name = snapshot[0][1]
     assert snapshot[0][0] in [a.number for a in service.search(first_name[:5])]
+
+
+def _columns(row: Account | Contact) -> dict[str, object]:
+    """A row's stored values, without what differs by nature (ids, number, times)."""
+    own = {"id", "number", "account_id", "created_at", "updated_at"}
+    mapper = inspect(row).mapper
+    return {a.key: getattr(row, a.key) for a in mapper.column_attrs if a.key not in own}
+
+
+def _stored(session_factory: sessionmaker[Session], account_id: int) -> list[dict[str, object]]:
+    with session_factory() as session:
+        account = session.get(Account, account_id, options=[selectinload(Account.contacts)])
+        assert account is not None
+        return [_columns(account), *(_columns(contact) for contact in account.contacts)]
+
+
+def test_demo_rows_hold_exactly_what_the_service_stores(
+    session_factory: sessionmaker[Session],
+) -> None:
+    clock = FrozenClock()
+    seed_demo_data(session_factory, clock, "demo", accounts=8)
+    service = AccountsService(session_factory, clock, "alice")
+    demo = service.list_accounts(limit=8)
+    for index, summary in enumerate(demo):
+        view = service.get_account(summary.id)
+        typed = service.create_account(
+            dataclasses.replace(AccountInput.from_view(view), number=f"TYPED-{index}"),
+            contacts=[ContactInput.from_view(contact) for contact in view.contacts],
+        )
+        assert _stored(session_factory, typed.id) == _stored(session_factory, view.id)
+
+    # Search keys follow their values everywhere: a key for every value, none without.
+    with session_factory() as session:
+        for account in session.scalars(select(Account)):
+            assert account.name_key == normalize_search_key(account.name)
+            assert account.email_key == _email_key(account.primary_email)
+        for contact in session.scalars(select(Contact)):
+            assert contact.email_key == _email_key(contact.email)
+
+
+def _email_key(email: str | None) -> str | None:
+    return normalize_search_key(email) if email else None
 
 
 def test_refuses_to_mix_with_existing_accounts_unless_forced(

@@ -45,6 +45,7 @@ from w365desk.services.account_numbers import (
     is_account_number_conflict,
 )
 from w365desk.services.account_search import normalize_search_key
+from w365desk.services.accounts import account_column_values, contact_column_values
 from w365desk.services.audit import AuditEntry, contains_card_number, record_audit_many
 
 # Column name -> AccountInput field.
@@ -572,37 +573,12 @@ def _present(data: AccountInput | ContactInput) -> dict[str, Any]:
 
 
 def _account_row(account: AccountInput, now: datetime) -> dict[str, Any]:
-    return {
-        "number": account.number,
-        "name": account.name,
-        "name_key": normalize_search_key(account.name),
-        "primary_email": account.primary_email,
-        "email_key": normalize_search_key(account.primary_email) if account.primary_email else None,
-        "phone": account.phone,
-        "currency": account.currency,
-        "address_line1": account.address_line1,
-        "address_line2": account.address_line2,
-        "city": account.city,
-        "state": account.state,
-        "postal_code": account.postal_code,
-        "country": account.country,
-        "status": AccountStatus.ACTIVE,
-        "created_at": now,
-        "updated_at": now,
-    }
+    row = account_column_values(account)
+    row.update(number=account.number, status=AccountStatus.ACTIVE, created_at=now, updated_at=now)
+    return row
 
 
 def _contact_row(account_id: int, contact: ContactInput, now: datetime) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "email": contact.email,
-        "email_key": normalize_search_key(contact.email) if contact.email else None,
-        "phone": contact.phone,
-        "role": contact.role,
-        "is_billing": contact.is_billing,
-        "status": ContactStatus.ACTIVE,
-        "created_at": now,
-        "updated_at": now,
-    }
+    row = contact_column_values(contact)
+    row.update(account_id=account_id, status=ContactStatus.ACTIVE, created_at=now, updated_at=now)
+    return row

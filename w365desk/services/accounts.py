@@ -9,6 +9,7 @@ change writes an audit event in the same transaction as the change itself.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -59,6 +60,9 @@ class AccountOrder(enum.StrEnum):
 
 _ACCOUNT_FIELDS = tuple(f.name for f in fields(AccountInput) if f.name != "number")
 _CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "role", "is_billing")
+# One C-level call per row: the importer builds these for thousands of rows at a time.
+_account_field_values = operator.attrgetter(*_ACCOUNT_FIELDS)
+_contact_field_values = operator.attrgetter(*_CONTACT_FIELDS)
 
 
 class AccountsService:
@@ -129,9 +133,13 @@ class AccountsService:
                 number = data.number
             else:
                 number = allocate_account_numbers(session, 1)[0]
-            account = Account(number=number, created_at=now, updated_at=now)
-            _apply_account_fields(account, data)
-            account.status = AccountStatus.ACTIVE
+            account = Account(
+                **account_column_values(data),
+                number=number,
+                status=AccountStatus.ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(account)
             session.flush()
             self._audit(
@@ -174,7 +182,7 @@ class AccountsService:
                     changes["number"] = {"from": account.number, "to": clean.number}
                 if changes:
                     old_number = account.number
-                    _apply_account_fields(account, clean)
+                    _apply(account, account_column_values(clean))
                     if clean.number:
                         account.number = clean.number
                     account.updated_at = self._clock.now()
@@ -249,8 +257,7 @@ class AccountsService:
                 now = self._clock.now()
                 if clean.is_billing and not contact.is_billing:
                     self._clear_billing(session, account, keep=contact, now=now)
-                _apply_contact_fields(contact, clean)
-                contact.email_key = _email_key(clean.email)
+                _apply(contact, contact_column_values(clean))
                 contact.updated_at = now
                 session.flush()
                 self._audit(
@@ -355,13 +362,12 @@ class AccountsService:
         if data.is_billing:
             self._clear_billing(session, account, keep=None, now=now)
         contact = Contact(
+            **contact_column_values(data),
             account_id=account.id,
             status=ContactStatus.ACTIVE,
-            email_key=_email_key(data.email),
             created_at=now,
             updated_at=now,
         )
-        _apply_contact_fields(contact, data)
         session.add(contact)
         session.flush()
         self._audit(
@@ -376,15 +382,30 @@ class AccountsService:
     def _clear_billing(
         self, session: Session, account: Account, *, keep: Contact | None, now: datetime
     ) -> None:
+        """Take the billing flag from every contact of ``account`` except ``keep``.
+
+        Each contact that loses it gets its own ``contact.update`` audit event, so a
+        contact's history shows when and by whom it stopped being the billing contact.
+        """
         # The database allows one billing contact per account (uq_contact_one_billing);
         # the account row lock taken by every contact use case keeps two desktops from
         # colliding on it, and the flush writes the clearing before any new flag is set.
         for other in session.scalars(
-            select(Contact).where(Contact.account_id == account.id, Contact.is_billing)
+            select(Contact)
+            .where(Contact.account_id == account.id, Contact.is_billing)
+            .order_by(Contact.id)
         ):
-            if other is not keep:
-                other.is_billing = False
-                other.updated_at = now
+            if other is keep:
+                continue
+            other.is_billing = False
+            other.updated_at = now
+            self._audit(
+                session,
+                "contact.update",
+                "contact",
+                other.id,
+                {"account_id": account.id, "changes": {"is_billing": {"from": True, "to": False}}},
+            )
         session.flush()
 
     # ----------------------------------------------------------------- reading
@@ -513,16 +534,32 @@ def _email_key(email: str | None) -> str | None:
     return normalize_search_key(email) if email else None
 
 
-def _apply_account_fields(account: Account, data: AccountInput) -> None:
-    for name in _ACCOUNT_FIELDS:
-        setattr(account, name, getattr(data, name))
-    account.name_key = normalize_search_key(data.name)
-    account.email_key = _email_key(data.primary_email)
+def account_column_values(data: AccountInput) -> dict[str, Any]:
+    """What an account row stores for ``data`` (validated): its fields and search keys.
+
+    The number, status and timestamps are the caller's, since each path decides them
+    differently. The service, the CSV importer (plain dicts for one bulk insert) and the
+    demo seeder all store accounts through this, so their rows can never disagree.
+    """
+    values = dict(zip(_ACCOUNT_FIELDS, _account_field_values(data), strict=True))
+    values["name_key"] = normalize_search_key(data.name)
+    values["email_key"] = _email_key(data.primary_email)
+    return values
 
 
-def _apply_contact_fields(contact: Contact, data: ContactInput) -> None:
-    for name in _CONTACT_FIELDS:
-        setattr(contact, name, getattr(data, name))
+def contact_column_values(data: ContactInput) -> dict[str, Any]:
+    """What a contact row stores for ``data`` (validated): its fields and search key.
+
+    The account, status and timestamps are the caller's; see :func:`account_column_values`.
+    """
+    values = dict(zip(_CONTACT_FIELDS, _contact_field_values(data), strict=True))
+    values["email_key"] = _email_key(data.email)
+    return values
+
+
+def _apply(record: Account | Contact, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(record, name, value)
 
 
 def _present(data: object, names: Sequence[str]) -> dict[str, Any]:

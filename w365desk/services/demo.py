@@ -29,7 +29,7 @@ from w365desk.db.models import (
 )
 from w365desk.services.account_inputs import AccountInput, ContactInput
 from w365desk.services.account_numbers import allocate_account_numbers
-from w365desk.services.account_search import normalize_search_key
+from w365desk.services.accounts import account_column_values, contact_column_values
 from w365desk.services.audit import AuditEntry, record_audit_many
 from w365desk.services.errors import ConflictError, ValidationError
 
@@ -131,7 +131,14 @@ def seed_demo_data(
         invoices: list[tuple[Account, list[Invoice]]] = []
         all_contacts: list[Contact] = []
         for name in _company_names(rng, accounts):
-            account, contacts = _demo_account(rng, name, next(numbers), now)
+            account_data, contacts_data = _demo_account(rng, name, next(numbers))
+            account = Account(
+                **account_column_values(account_data),
+                number=account_data.number,
+                status=AccountStatus.ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(account)
             session.flush()
             entries.append(
@@ -142,9 +149,17 @@ def seed_demo_data(
                     {"number": account.number, "name": account.name, "source": "demo"},
                 )
             )
-            for contact in contacts:
-                contact.account_id = account.id
-                session.add(contact)
+            contacts = [
+                Contact(
+                    **contact_column_values(contact),
+                    account_id=account.id,
+                    status=ContactStatus.ACTIVE,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for contact in contacts_data
+            ]
+            session.add_all(contacts)
             all_contacts += contacts
             invoices.append((account, _demo_invoices(rng, account, now)))
         session.flush()
@@ -197,11 +212,12 @@ def _phone(rng: random.Random, area: str) -> str:
 
 
 def _demo_account(
-    rng: random.Random, name: str, number: str, now: datetime
-) -> tuple[Account, list[Contact]]:
+    rng: random.Random, name: str, number: str
+) -> tuple[AccountInput, list[ContactInput]]:
+    """One customer as staff would have typed it, validated like any other input."""
     city, state, postal_code, area = rng.choice(_CITIES)
     domain = f"{_slug(name.removesuffix(' LLC').removesuffix(' Inc.'))}.{rng.choice(_DOMAINS)}"
-    data = AccountInput(
+    account = AccountInput(
         name=name,
         number=number,
         primary_email=f"{rng.choice(_BILLING_MAILBOXES)}@{domain}",
@@ -216,36 +232,16 @@ def _demo_account(
         postal_code=postal_code,
         country="US",
     ).validate()
-    account = Account(
-        number=data.number,
-        name=data.name,
-        name_key=normalize_search_key(data.name),
-        primary_email=data.primary_email,
-        email_key=normalize_search_key(data.primary_email or ""),
-        phone=data.phone,
-        currency=data.currency,
-        address_line1=data.address_line1,
-        address_line2=data.address_line2,
-        city=data.city,
-        state=data.state,
-        postal_code=data.postal_code,
-        country=data.country,
-        status=AccountStatus.ACTIVE,
-        created_at=now,
-        updated_at=now,
-    )
     contacts = [
-        _demo_contact(rng, domain, area, is_billing=index == 0, now=now)
+        _demo_contact(rng, domain, area, is_billing=index == 0)
         for index in range(rng.randint(1, 3))
     ]
     return account, contacts
 
 
-def _demo_contact(
-    rng: random.Random, domain: str, area: str, *, is_billing: bool, now: datetime
-) -> Contact:
+def _demo_contact(rng: random.Random, domain: str, area: str, *, is_billing: bool) -> ContactInput:
     first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-    data = ContactInput(
+    return ContactInput(
         first_name=first,
         last_name=last,
         email=f"{first.lower()}.{last.lower()}@{domain}",
@@ -253,18 +249,6 @@ def _demo_contact(
         role="Accounts Payable" if is_billing else rng.choice(_ROLES),
         is_billing=is_billing,
     ).validate()
-    return Contact(
-        first_name=data.first_name,
-        last_name=data.last_name,
-        email=data.email,
-        email_key=normalize_search_key(data.email or ""),
-        phone=data.phone,
-        role=data.role,
-        is_billing=data.is_billing,
-        status=ContactStatus.ACTIVE,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def _demo_invoices(rng: random.Random, account: Account, now: datetime) -> list[Invoice]:
