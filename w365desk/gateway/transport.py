@@ -1,9 +1,14 @@
 """HTTP POST with a hard total deadline, safe to use from many threads at once.
 
 ``requests`` timeouts bound each socket operation, not the whole exchange: a server
-that trickles a byte every few seconds can hold a call open forever. Here every
-call gets a watchdog timer; when the deadline passes it shuts the call's socket
-down, which wakes the blocked read at once. Each thread gets its own
+that trickles a byte every few seconds can hold a call open forever, and a name that
+resolves to several silent addresses costs one connect timeout per address. Here every
+call has one deadline. Name resolution and each connect attempt get only what is left
+of it (a blocked ``connect()`` cannot be woken from outside, so it must be given the
+right timeout up front); once connected, a watchdog timer shuts the call's socket down
+when the deadline passes, which wakes the blocked read at once. A TLS handshake runs
+with each socket operation bounded by the budget left when the connection was made.
+Each thread gets its own
 ``requests.Session`` (sessions are not thread-safe), so parallel calls never wait
 for each other.
 
@@ -22,9 +27,11 @@ from __future__ import annotations
 import contextlib
 import http.client
 import socket
+import sys
 import threading
+import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +40,8 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family
 from urllib3.util.retry import Retry
 
 
@@ -60,7 +69,11 @@ class HttpReply:
 
 
 class _CallWatch:
-    """One call's deadline: when it passes, the call's socket is shut down."""
+    """One call's deadline: when it passes, the call's socket is shut down.
+
+    ``remaining()`` is the budget left, which name resolution and every connect
+    attempt are given, so the deadline is for the whole call, not per address tried.
+    """
 
     def __init__(self, timeout_s: float) -> None:
         self._lock = threading.Lock()
@@ -68,11 +81,15 @@ class _CallWatch:
         self._expired = False
         self._finished = False
         self.connected = False
+        self._deadline = time.monotonic() + timeout_s
         self._timer = threading.Timer(timeout_s, self._expire)
         self._timer.daemon = True
 
     def start(self) -> None:
         self._timer.start()
+
+    def remaining(self) -> float:
+        return max(0.0, self._deadline - time.monotonic())
 
     def attach(self, connection: HTTPConnection) -> None:
         with self._lock:
@@ -118,7 +135,116 @@ def _current_watch() -> _CallWatch | None:
     return getattr(_active, "watch", None)
 
 
+AddressInfo = tuple[Any, ...]
+
+
+def resolve_within(host: str, port: int, timeout_s: float) -> list[AddressInfo]:
+    """``getaddrinfo`` for a TCP connection, bounded by ``timeout_s``.
+
+    A literal IP address is converted at once. A name goes to the system resolver,
+    which takes no timeout and cannot be interrupted, so the lookup runs in a daemon
+    helper thread that the caller stops waiting for when the budget is spent; a hung
+    lookup then finishes (or not) on its own without holding anyone up, including the
+    interpreter's exit. Raises ``TimeoutError`` when the budget runs out and
+    ``socket.gaierror`` when the name does not resolve.
+    """
+    family = allowed_gai_family()
+    try:
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        pass  # a name, not an address: ask the resolver below
+    found: list[list[AddressInfo]] = []
+    failed: list[OSError] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, family, socket.SOCK_STREAM))
+        except OSError as error:
+            failed.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="w365desk-resolve", daemon=True).start()
+    if not done.wait(timeout_s):
+        raise TimeoutError(f"resolving {host} took longer than {timeout_s:.3g} s")
+    if failed:
+        raise failed[0]
+    return found[0]
+
+
+def connect_within(
+    addresses: list[AddressInfo],
+    remaining: Callable[[], float],
+    socket_options: list[tuple[int, int, int | bytes]] | None = None,
+    source_address: tuple[str, int] | None = None,
+) -> socket.socket:
+    """Connect to the first address that answers, within what is left of the budget
+    (``remaining()``), so trying several silent addresses still ends on time.
+
+    Each attempt gets an equal share of what is left among the addresses not yet tried
+    (the last gets all of it): one address that drops packets cannot use up the time of
+    a working one behind it. Raises ``TimeoutError`` when the budget runs out, otherwise
+    the last attempt's error.
+    """
+    last_error: OSError | None = None
+    for index, (family, kind, proto, _, address) in enumerate(addresses):
+        left = remaining()
+        if left <= 0:
+            break
+        budget = left / (len(addresses) - index)
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+            sock.settimeout(budget)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(address)
+        except OSError as error:
+            sock.close()
+            last_error = error
+            continue
+        return sock
+    if remaining() <= 0:
+        raise TimeoutError("no connection within the deadline")
+    if last_error is not None:
+        raise last_error
+    raise OSError("the name resolved to no address")
+
+
 class _WatchedHTTPConnection(HTTPConnection):
+    """A connection that keeps to the current call's deadline.
+
+    Also the base of the HTTPS variant: there the method order puts HTTPSConnection's
+    ``connect`` (TLS) between these overrides and HTTPConnection's, so one body serves
+    both schemes.
+    """
+
+    def _new_conn(self) -> socket.socket:
+        watch = _current_watch()
+        if watch is None:
+            return super()._new_conn()
+        # The same exception kinds urllib3's own _new_conn raises, so requests reports
+        # them as usual (ConnectTimeout, ConnectionError).
+        try:
+            addresses = resolve_within(self._dns_host, self.port, watch.remaining())
+            sock = connect_within(
+                addresses, watch.remaining, self.socket_options, self.source_address
+            )
+        except socket.gaierror as error:
+            raise NameResolutionError(self.host, self, error) from error
+        except TimeoutError as error:
+            raise ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out ({error})."
+            ) from error
+        except OSError as error:
+            raise NewConnectionError(
+                self, f"Failed to establish a new connection: {error}"
+            ) from error
+        sys.audit("http.client.connect", self, self.host, self.port)
+        return sock
+
     def connect(self) -> None:
         watch = _current_watch()
         if watch is not None:
@@ -136,22 +262,8 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        watch = _current_watch()
-        if watch is not None:
-            watch.attach(self)
-        super().connect()
-        if watch is not None:
-            watch.mark_connected(self)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        watch = _current_watch()
-        if watch is not None:
-            watch.attach(self)
-            if self.sock is not None:
-                watch.mark_connected(self)
-        super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
