@@ -78,10 +78,16 @@ def main() -> int:
 
             amounts = iter(Decimal(n) / 100 + 1 for n in range(1, 10**6))
 
+            invoices = (f"BENCH-{n}" for n in range(1, 10**6))
+
             def charge() -> object:
                 return gateway.charge_profile(
                     ChargeRequest(
-                        customer, card.payment_profile_id, next(amounts), duplicate_window_s=0
+                        customer,
+                        card.payment_profile_id,
+                        next(amounts),
+                        invoice_number=next(invoices),
+                        duplicate_window_s=0,
                     )
                 )
 

@@ -84,7 +84,13 @@ def new_customer(gateway: Gateway, email: str | None = None) -> str:
 
 
 def charge(customer: str, payment: str, amount: str, **kwargs: object) -> ChargeRequest:
+    kwargs.setdefault("invoice_number", f"INV-{next(_ids):05d}")
     return ChargeRequest(customer, payment, Decimal(amount), **kwargs)  # type: ignore[arg-type]
+
+
+def refund(transaction_id: str, amount: str, last4: str, **kwargs: object) -> RefundRequest:
+    kwargs.setdefault("invoice_number", f"INV-{next(_ids):05d}")
+    return RefundRequest(transaction_id, Decimal(amount), last4, **kwargs)  # type: ignore[arg-type]
 
 
 def test_the_adapter_is_a_gateway(gateway: AuthorizeNetGateway) -> None:
@@ -366,7 +372,7 @@ def test_charge_approves_and_lands_in_the_ledger(
     assert result.transaction_id and result.auth_code
     assert result.account_number_masked == "XXXX1111"
     assert result.account_type == "Visa"
-    assert result.amount == Decimal("123.45")
+    assert result.requested_amount == Decimal("123.45")
     [entry] = server.ledger()
     assert (entry.kind, entry.transaction_id, entry.amount) == (
         "charge",
@@ -430,13 +436,15 @@ def test_duplicate_window(gateway: AuthorizeNetGateway, server: SandboxServer) -
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
     request = charge(customer, card.payment_profile_id, "50.00", invoice_number="INV-W")
-    gateway.charge_profile(request)
+    first = gateway.charge_profile(request)
     with pytest.raises(DuplicateTransaction) as caught:
         gateway.charge_profile(request)
     assert caught.value.reason_code == "11"
     assert "not charged twice" in str(caught.value)
+    # The refusal names the charge that stands, so nobody has to search for it.
+    assert caught.value.transaction_id == first.transaction_id
     approved = [e for e in server.ledger() if e.response_code == "1"]
-    assert len(approved) == 1
+    assert [e.transaction_id for e in approved] == [first.transaction_id]
     no_window = charge(
         customer, card.payment_profile_id, "50.00", invoice_number="INV-W", duplicate_window_s=0
     )
@@ -457,16 +465,16 @@ def test_refund_only_after_settlement(gateway: AuthorizeNetGateway, server: Sand
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
     paid = gateway.charge_profile(charge(customer, card.payment_profile_id, "80.00"))
-    refund = RefundRequest(paid.transaction_id, Decimal("30.00"), "1111", ref_id="refund-1")
+    refund_30 = refund(paid.transaction_id, "30.00", "1111", ref_id="refund-1")
     with pytest.raises(TransactionRejected) as caught:
-        gateway.refund(refund)
+        gateway.refund(refund_30)
     assert caught.value.reason_code == "54"
     assert "settled" in str(caught.value)
     server.settle_now()
     settled = gateway.transaction_details(paid.transaction_id)
     assert settled.settled_at is not None and settled.settled_at.tzinfo is not None
     assert settled.status == "settledSuccessfully"
-    result = gateway.refund(refund)
+    result = gateway.refund(refund_30)
     assert result.response_code == "1"
     assert result.reference_transaction_id == paid.transaction_id
     entries = [e for e in server.ledger() if e.kind == "refund" and e.response_code == "1"]
@@ -474,7 +482,7 @@ def test_refund_only_after_settlement(gateway: AuthorizeNetGateway, server: Sand
         (result.transaction_id, Decimal("30.00"), "refund-1")
     ]
     with pytest.raises(TransactionRejected) as caught:
-        gateway.refund(RefundRequest(paid.transaction_id, Decimal("60.00"), "1111"))
+        gateway.refund(refund(paid.transaction_id, "60.00", "1111"))
     assert caught.value.reason_code == "55"
 
 
@@ -488,9 +496,9 @@ def test_refund_through_the_payment_profile(
     paid = gateway.charge_profile(charge(customer, bank.payment_profile_id, "40.00"))
     server.settle_now()
     result = gateway.refund(
-        RefundRequest(
+        refund(
             paid.transaction_id,
-            Decimal("40.00"),
+            "40.00",
             "6789",
             kind="bank",
             customer_profile_id=customer,
@@ -513,8 +521,11 @@ def test_void_only_before_settlement(gateway: AuthorizeNetGateway, server: Sandb
     assert caught.value.reason_code == "310"
     second = gateway.charge_profile(charge(customer, card.payment_profile_id, "16.00"))
     server.settle_now()
-    with pytest.raises(TransactionRejected):
+    with pytest.raises(TransactionRejected) as caught:
         gateway.void(second.transaction_id)
+    # The gateway cannot find a settled charge to void; the message says what to do.
+    assert caught.value.reason_code == "16"
+    assert "refund it instead" in str(caught.value)
     kinds = [(e.kind, e.response_code) for e in server.ledger()]
     assert kinds.count(("void", "1")) == 1
 

@@ -24,6 +24,7 @@ from w365desk.gateway import (
     ChargeRequest,
     CustomerProfileInput,
     GatewayError,
+    InvalidField,
 )
 from w365desk.gateway.authorizenet import AuthorizeNetGateway, sandbox_gateway, silence_sdk_logging
 from w365desk.gateway.sandbox import (
@@ -194,7 +195,7 @@ def test_adapter_failures_during_card_requests_leak_nothing(
         lambda: gateway.add_card(customer, card, address),  # duplicate
         lambda: gateway.add_card(customer, card, address, validation_mode="liveMode"),
         lambda: gateway.charge_profile(
-            ChargeRequest(customer, added.payment_profile_id, Decimal("5.00"))
+            ChargeRequest(customer, added.payment_profile_id, Decimal("5.00"), invoice_number="L3")
         ),  # declined
         lambda: CardInput(CARD_NUMBERS[0][:-1] + "2", 12, 2030),
     ):
@@ -206,3 +207,29 @@ def test_adapter_failures_during_card_requests_leak_nothing(
     assert _leaks(texts) == []
     assert _leaks(captured.texts) == []
     assert _leaks([caplog.text]) == []
+
+
+@pytest.mark.parametrize(
+    "bad_number",
+    [
+        # Longer than the 16 digits the gateway's schema allows.
+        CARD_NUMBERS[0] + "3",
+        CARD_NUMBERS[0] + "110",
+    ],
+)
+def test_a_value_refused_while_building_leaves_no_trace_of_the_card(bad_number: str) -> None:
+    # The request is refused while it is built, before anything is sent, so no server
+    # is needed; our own checks are bypassed to reach the SDK's.
+    gateway = AuthorizeNetGateway("login", "key", "http://127.0.0.1:9/xml/v1/request.api")
+    card = CardInput(CARD_NUMBERS[0], 12, 2030)
+    object.__setattr__(card, "number", bad_number)
+    with pytest.raises(InvalidField) as caught:
+        gateway.add_card("1", card, None)
+    error = caught.value
+    # The SDK's exception quotes the value: it must not ride along as cause or context.
+    assert error.__cause__ is None
+    assert error.__context__ is None
+    assert "format" in str(error)
+    texts = _all_text_of(error)
+    assert _leaks(texts) == []
+    assert not any(bad_number in text for text in texts)

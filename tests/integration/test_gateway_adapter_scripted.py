@@ -17,12 +17,17 @@ import pytest
 from lxml import etree
 
 from w365desk.gateway import (
+    AuthenticationFailed,
     BillingAddress,
+    CardInput,
     ChargeRequest,
     Declined,
+    DuplicateTransaction,
     GatewayUnavailable,
+    InvalidField,
     NotFound,
     OutcomeUnknown,
+    RefundRequest,
     RequestRejected,
     TransactionRejected,
 )
@@ -104,6 +109,29 @@ def _transaction(inner: str, result: str = "Ok", code: str = "I00001") -> bytes:
 REQUEST = ChargeRequest(
     "100", "200", Decimal("42.50"), invoice_number="INV-9", ref_id="ref-9", duplicate_window_s=600
 )
+
+_PROFILE = (
+    "<paymentProfile><billTo><firstName>Ada</firstName><zip>46201</zip></billTo>"
+    "<customerProfileId>100</customerProfileId><customerPaymentProfileId>{id}"
+    "</customerPaymentProfileId><defaultPaymentProfile>{default}</defaultPaymentProfile>"
+    "<payment><creditCard><cardNumber>XXXX{last4}</cardNumber><expirationDate>{expiry}"
+    "</expirationDate><cardType>{brand}</cardType></creditCard></payment></paymentProfile>"
+)
+
+
+def _profile(
+    payment_id: str = "200",
+    last4: str = "1111",
+    expiry: str = "2030-12",
+    brand: str = "Visa",
+    default: bool = False,
+) -> bytes:
+    return _document(
+        "getCustomerPaymentProfileResponse",
+        _PROFILE.format(
+            id=payment_id, last4=last4, expiry=expiry, brand=brand, default=str(default).lower()
+        ),
+    )
 
 
 def test_charge_request_carries_references_and_duplicate_window(
@@ -197,16 +225,127 @@ def test_transaction_errors_are_read_from_errors_first_then_messages(
     assert "expired" in str(rejected.value)
 
 
-def test_request_level_errors_on_a_charge_mean_not_processed(
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("E00003", RequestRejected),
+        ("E00007", AuthenticationFailed),
+        ("E00013", InvalidField),
+        ("E00040", NotFound),
+        ("E00053", GatewayUnavailable),
+    ],
+)
+def test_request_level_errors_that_prove_nothing_happened_keep_their_kind(
+    scripted: _ScriptedGateway,
+    gateway: AuthorizeNetGateway,
+    code: str,
+    kind: type[Exception],
+) -> None:
+    scripted.answer(_document("createTransactionResponse", "", "Error", code))
+    with pytest.raises(kind) as caught:
+        gateway.charge_profile(REQUEST)
+    assert not isinstance(caught.value, OutcomeUnknown)
+    assert caught.value.code == code  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("root", "code"),
+    [
+        ("ErrorResponse", "E00001"),  # "an unexpected system error occurred while processing"
+        ("createTransactionResponse", "E00001"),
+        ("createTransactionResponse", "E00027"),  # no transaction response to tell which
+        ("createTransactionResponse", "E00049"),  # a database timeout mid-operation
+        ("createTransactionResponse", "E00999"),  # a code this program has never heard of
+    ],
+)
+def test_other_request_level_errors_on_money_are_unknown(
+    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway, root: str, code: str
+) -> None:
+    scripted.answer(_document(root, "", "Error", code))
+    with pytest.raises(OutcomeUnknown) as caught:
+        gateway.charge_profile(REQUEST)
+    unknown = caught.value
+    assert unknown.code == code
+    assert code in str(unknown)
+    assert (unknown.invoice_number, unknown.customer_profile_id) == ("INV-9", "100")
+    scripted.answer(_document(root, "", "Error", code))
+    with pytest.raises(OutcomeUnknown) as refund_unknown:
+        gateway.refund(RefundRequest("555", Decimal("1.00"), "1111", invoice_number="INV-R"))
+    assert refund_unknown.value.operation == "refund"
+    assert refund_unknown.value.reference_transaction_id == "555"
+    scripted.answer(_document(root, "", "Error", code))
+    with pytest.raises(OutcomeUnknown):
+        gateway.void("556")
+
+
+def test_the_same_codes_on_a_read_are_simply_unavailable(
     scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(_document("ErrorResponse", "", "Error", "E00001"))
-    with pytest.raises(GatewayUnavailable) as unavailable:
+    with pytest.raises(GatewayUnavailable) as caught:
+        gateway.transaction_details("1")
+    assert caught.value.code == "E00001" and caught.value.retryable
+
+
+@pytest.mark.parametrize(
+    ("response_code", "reason_code"),
+    [("3", "120"), ("3", "121"), ("3", "122"), ("2", "127"), ("2", "141"), ("2", "145")],
+)
+def test_refusals_whose_clean_up_void_failed_are_unknown(
+    scripted: _ScriptedGateway,
+    gateway: AuthorizeNetGateway,
+    response_code: str,
+    reason_code: str,
+) -> None:
+    scripted.answer(
+        _transaction(
+            f"<responseCode>{response_code}</responseCode><transId>8801</transId><errors>"
+            f"<error><errorCode>{reason_code}</errorCode><errorText>An error occurred during "
+            "processing. Please try again.</errorText></error></errors>",
+            "Error",
+            "E00027",
+        )
+    )
+    with pytest.raises(OutcomeUnknown) as caught:
         gateway.charge_profile(REQUEST)
-    assert unavailable.value.code == "E00001"
-    scripted.answer(_document("createTransactionResponse", "", "Error", "E00003"))
-    with pytest.raises(RequestRejected):
+    unknown = caught.value
+    assert (unknown.transaction_id, unknown.reason_code) == ("8801", reason_code)
+    assert unknown.invoice_number == "INV-9"
+    assert "transaction 8801" in str(unknown)
+    assert f"reason code {reason_code}" in str(unknown)
+
+
+def test_unknown_lists_only_what_the_gateway_can_be_searched_by(
+    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+) -> None:
+    scripted.answer(b"<html>Bad gateway</html>", status=502)
+    with pytest.raises(OutcomeUnknown) as caught:
         gateway.charge_profile(REQUEST)
+    message = str(caught.value)
+    assert "invoice INV-9" in message
+    assert "customer profile 100 / payment profile 200" in message
+    # The gateway keeps no refId, so naming it would send people on a useless search.
+    assert "ref-9" not in message
+    assert caught.value.ref_id == "ref-9"  # still on the error for the program's records
+
+
+def test_duplicate_refund_is_worded_as_a_refund(
+    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+) -> None:
+    scripted.answer(
+        _transaction(
+            "<responseCode>3</responseCode><transId>4401</transId><errors><error>"
+            "<errorCode>11</errorCode><errorText>A duplicate transaction has been submitted."
+            "</errorText></error></errors>",
+            "Error",
+            "E00027",
+        )
+    )
+    with pytest.raises(DuplicateTransaction) as caught:
+        gateway.refund(RefundRequest("555", Decimal("1.00"), "1111", invoice_number="INV-R"))
+    assert caught.value.transaction_id == "4401"
+    assert "not refunded twice" in str(caught.value)
+    assert "charged" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -265,8 +404,6 @@ def test_update_sends_the_masked_number_and_keeps_the_billing_address(
 def test_add_card_sends_validation_mode_default_flag_and_address(
     scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
 ) -> None:
-    from w365desk.gateway import CardInput
-
     scripted.answer(
         _document(
             "createCustomerPaymentProfileResponse",
@@ -274,6 +411,7 @@ def test_add_card_sends_validation_mode_default_flag_and_address(
             "<customerPaymentProfileId>201</customerPaymentProfileId>",
         )
     )
+    scripted.answer(_profile("201", default=True))
     added = gateway.add_card(
         "100",
         CardInput("4111111111111111", 12, 2030, "123"),
@@ -281,12 +419,54 @@ def test_add_card_sends_validation_mode_default_flag_and_address(
         validation_mode="liveMode",
         make_default=True,
     )
-    sent = scripted.requests[0]
+    sent, read_back = scripted.requests
     assert sent.findtext("validationMode") == "liveMode"
     assert sent.findtext("paymentProfile/defaultPaymentProfile") == "true"
     assert sent.findtext("paymentProfile/billTo/phoneNumber") == "555-0100"
     assert sent.findtext("paymentProfile/payment/creditCard/expirationDate") == "2030-12"
+    assert read_back.tag == "getCustomerPaymentProfileRequest"
+    assert read_back.findtext("customerPaymentProfileId") == "201"
     assert (added.payment_profile_id, added.last4, added.is_default) == ("201", "1111", True)
+
+
+def test_add_card_reports_the_brand_the_gateway_stored(
+    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+) -> None:
+    # A number whose prefix this program does not recognise: the gateway knows better.
+    number = "1234567812345670"
+    card = CardInput(number, 12, 2030)
+    assert card.brand == "Unknown"
+    scripted.answer(
+        _document(
+            "createCustomerPaymentProfileResponse",
+            "<customerProfileId>100</customerProfileId>"
+            "<customerPaymentProfileId>202</customerPaymentProfileId>",
+        )
+    )
+    scripted.answer(_profile("202", last4="5670", brand="Discover"))
+    added = gateway.add_card("100", card, None)
+    assert (added.brand, added.last4, added.exp_month, added.exp_year) == (
+        "Discover",
+        "5670",
+        12,
+        2030,
+    )
+
+
+def test_add_card_keeps_the_new_id_when_the_read_back_fails(
+    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+) -> None:
+    scripted.answer(
+        _document(
+            "createCustomerPaymentProfileResponse",
+            "<customerProfileId>100</customerProfileId>"
+            "<customerPaymentProfileId>203</customerPaymentProfileId>",
+        )
+    )
+    scripted.answer(b"<html>busy</html>", status=503)
+    added = gateway.add_card("100", CardInput("4111111111111111", 12, 2030), None)
+    # Stored all the same: the id is not lost, and no brand is guessed.
+    assert (added.payment_profile_id, added.last4, added.brand) == ("203", "1111", None)
 
 
 def test_not_found_on_a_read(scripted: _ScriptedGateway, gateway: AuthorizeNetGateway) -> None:

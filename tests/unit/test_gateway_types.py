@@ -36,9 +36,25 @@ from w365desk.gateway import (
     TransactionRejected,
     ValidationFailed,
 )
-from w365desk.gateway.messages import API_ERRORS, api_error, redact, transaction_error
+from w365desk.gateway.cards import (
+    CARD_NUMBER_LENGTHS,
+    CardNumberError,
+    card_brand,
+    check_card_number,
+    luhn_valid,
+    normalize_card_number,
+)
+from w365desk.gateway.errors import OutcomeUnknown
+from w365desk.gateway.messages import (
+    API_ERRORS,
+    MONEY_MAY_HAVE_MOVED,
+    NOT_PROCESSED_CODES,
+    api_error,
+    redact,
+    transaction_error,
+)
 from w365desk.gateway.responses import UnreadableResponse, parse, utc_datetime
-from w365desk.gateway.types import card_brand, check_amount, check_year_month, luhn_valid
+from w365desk.gateway.types import check_amount, check_year_month
 
 TEST_CARDS = {
     "4111111111111111": "Visa",
@@ -78,21 +94,107 @@ def test_card_number_spaces_and_dashes_are_dropped() -> None:
     assert card.expiration_date == "2031-07"
 
 
+def _full_width(text: str) -> str:
+    """The same digits in full-width form (U+FF10..U+FF19); other characters unchanged."""
+    return "".join(chr(0xFF10 + int(ch)) if ch.isascii() and ch.isdigit() else ch for ch in text)
+
+
+FULL_WIDTH_VISA = _full_width("4111111111111111")
+
+
 @pytest.mark.parametrize(
-    ("number", "field", "words"),
+    ("number", "words"),
     [
-        ("", "card_number", "Enter the card number"),
-        ("4111x11111111111", "card_number", "only digits"),
-        ("41111111111", "card_number", "this one has 11"),
-        ("4111111111111112", "card_number", "check digit"),
-        ("41111111111111111111", "card_number", "this one has 20"),
+        ("", "Enter the card number"),
+        ("   ", "Enter the card number"),
+        ("4111x11111111111", "only the digits 0-9"),
+        ("4111.1111.1111.1111", "only the digits 0-9"),
+        (FULL_WIDTH_VISA, "only the digits 0-9"),
+        ("41111111111", "13 to 16 digits; this one has 11"),
+        # 12, 17, 18 and 19 digits, each with a valid check digit: the length alone refuses.
+        ("411111111117", "13 to 16 digits; this one has 12"),
+        ("41111111111111113", "13 to 16 digits; this one has 17"),
+        ("411111111111111118", "13 to 16 digits; this one has 18"),
+        ("4111111111111111110", "13 to 16 digits; this one has 19"),
+        ("4111111111111112", "check digit"),
     ],
 )
-def test_bad_card_numbers_get_a_specific_message(number: str, field: str, words: str) -> None:
+def test_bad_card_numbers_get_a_specific_message(number: str, words: str) -> None:
     with pytest.raises(InvalidField) as caught:
         CardInput(number, 12, 2030)
-    assert caught.value.field == field
+    assert caught.value.field == "card_number"
     assert words in str(caught.value)
+    assert caught.value.__context__ is None
+
+
+def test_length_refusals_are_not_check_digit_refusals() -> None:
+    # The long and short numbers above are Luhn-valid, so it is the length that refuses.
+    for number in ("411111111117", "41111111111111113", "411111111111111118"):
+        assert luhn_valid(number)
+
+
+def test_full_width_digits_pass_isdigit_but_not_the_card_rules() -> None:
+    assert FULL_WIDTH_VISA.isdigit()  # why str.isdigit is not enough
+    assert not luhn_valid(FULL_WIDTH_VISA)
+    assert card_brand(FULL_WIDTH_VISA) == "Unknown"
+    with pytest.raises(CardNumberError):
+        normalize_card_number(FULL_WIDTH_VISA)
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in "4111111111111111")
+    with pytest.raises(CardNumberError):
+        check_card_number(arabic_indic)
+
+
+def test_card_number_lengths_are_thirteen_to_sixteen() -> None:
+    assert list(CARD_NUMBER_LENGTHS) == [13, 14, 15, 16]
+    assert check_card_number("4007000000027") == "4007000000027"
+    assert check_card_number(" 4111-1111 1111-1111 ") == "4111111111111111"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "brand"),
+    [
+        ("4", "Visa"),
+        ("51", "MasterCard"),
+        ("55", "MasterCard"),
+        ("2221", "MasterCard"),
+        ("2720", "MasterCard"),
+        ("2220", "Unknown"),
+        ("2721", "Unknown"),
+        ("56", "Unknown"),
+        ("34", "AmericanExpress"),
+        ("37", "AmericanExpress"),
+        ("35", "Unknown"),
+        ("6011", "Discover"),
+        ("644", "Discover"),
+        ("649", "Discover"),
+        ("65", "Discover"),
+        ("622126", "Discover"),
+        ("622925", "Discover"),
+        ("622125", "Unknown"),
+        ("622926", "Unknown"),
+        ("643", "Unknown"),
+        ("3528", "JCB"),
+        ("3589", "JCB"),
+        ("3527", "Unknown"),
+        ("3590", "Unknown"),
+        ("300", "DinersClub"),
+        ("305", "DinersClub"),
+        ("36", "DinersClub"),
+        ("38", "DinersClub"),
+        ("306", "Unknown"),
+        ("39", "Unknown"),
+        ("3088", "Unknown"),  # only the sandbox's own JCB test card, not the whole range
+        ("1", "Unknown"),
+    ],
+)
+def test_brand_prefixes(prefix: str, brand: str) -> None:
+    assert card_brand(prefix.ljust(16, "0")) == brand
+
+
+def test_brand_ignores_separators_and_refuses_non_digits() -> None:
+    assert card_brand("3530 1113 3330 0000") == "JCB"
+    assert card_brand("") == "Unknown"
+    assert card_brand("4111x") == "Unknown"
 
 
 @pytest.mark.parametrize(
@@ -133,7 +235,7 @@ def test_card_repr_and_str_show_only_last_four_and_expiry() -> None:
 
 
 @given(
-    body=st.text(alphabet="0123456789", min_size=11, max_size=18),
+    body=st.text(alphabet="0123456789", min_size=12, max_size=15),
     month=st.integers(1, 12),
     year=st.integers(2000, 2099),
 )
@@ -145,7 +247,7 @@ def test_no_valid_card_number_ever_appears_in_repr(body: str, month: int, year: 
     assert number[:-4] not in repr(card).replace("*", "")
 
 
-@given(number=st.text(alphabet="0123456789 -x", min_size=0, max_size=25))
+@given(number=st.text(alphabet="0123456789 -x\uff11\u0664", min_size=0, max_size=25))
 def test_no_rejected_card_number_ever_appears_in_the_error(number: str) -> None:
     try:
         CardInput(number, 12, 2030)
@@ -236,7 +338,7 @@ def test_charge_request_accepts_only_decimal_cents() -> None:
         (Decimal("1000000000.00"), "at most"),
     ]:
         with pytest.raises(InvalidField, match=words) as caught:
-            ChargeRequest("1", "2", bad)  # type: ignore[arg-type]
+            ChargeRequest("1", "2", bad, invoice_number="INV-1")  # type: ignore[arg-type]
         assert caught.value.field == "amount"
 
 
@@ -248,17 +350,52 @@ def test_charge_request_reference_limits() -> None:
         ({"duplicate_window_s": -1}, "duplicate_window_s"),
     ]:
         with pytest.raises(InvalidField) as caught:
-            ChargeRequest("1", "2", Decimal("1.00"), **kwargs)  # type: ignore[arg-type]
+            ChargeRequest("1", "2", Decimal("1.00"), **{"invoice_number": "INV-1", **kwargs})  # type: ignore[arg-type]
         assert caught.value.field == field
-    ChargeRequest("1", "2", Decimal("1.00"), duplicate_window_s=28_800)
+    ChargeRequest("1", "2", Decimal("1.00"), invoice_number="INV-1", duplicate_window_s=28_800)
+
+
+@pytest.mark.parametrize("invoice", [None, "", "   "])
+def test_charges_and_refunds_need_an_invoice_number(invoice: str | None) -> None:
+    with pytest.raises(InvalidField) as caught:
+        ChargeRequest("1", "2", Decimal("1.00"), invoice_number=invoice)  # type: ignore[arg-type]
+    assert caught.value.field == "invoice_number"
+    assert "found again" in str(caught.value)
+    with pytest.raises(InvalidField) as caught:
+        RefundRequest("9", Decimal("1.00"), "1111", invoice_number=invoice)  # type: ignore[arg-type]
+    assert caught.value.field == "invoice_number"
+    with pytest.raises(TypeError):
+        ChargeRequest("1", "2", Decimal("1.00"))  # type: ignore[call-arg]
+    assert ChargeRequest("1", "2", Decimal("1.00"), invoice_number=" INV-7 ").invoice_number == (
+        "INV-7"
+    )
 
 
 def test_refund_request_needs_four_digits() -> None:
-    RefundRequest("123", Decimal("1.00"), "1111")
+    RefundRequest("123", Decimal("1.00"), "1111", invoice_number="INV-1")
+    for bad in ("4111111111111111", _full_width("1111"), "11a1"):
+        with pytest.raises(InvalidField) as caught:
+            RefundRequest("123", Decimal("1.00"), bad, invoice_number="INV-1")
+        assert caught.value.field == "last4"
+        assert bad not in str(caught.value)
+
+
+def test_other_digit_fields_accept_ascii_digits_only() -> None:
+    full_width = _full_width("121042882")
     with pytest.raises(InvalidField) as caught:
-        RefundRequest("123", Decimal("1.00"), "4111111111111111")
-    assert caught.value.field == "last4"
-    assert "4111111111111111" not in str(caught.value)
+        BankAccountInput(full_width, "123456789", "Ada")
+    assert caught.value.field == "routing_number"
+    with pytest.raises(InvalidField) as caught:
+        BankAccountInput("121042882", full_width, "Ada")
+    assert caught.value.field == "account_number"
+    with pytest.raises(InvalidField) as caught:
+        CardInput("4111111111111111", 12, 2030, _full_width("123"))
+    assert caught.value.field == "cvv"
+    with pytest.raises(InvalidField) as caught:
+        ChargeRequest("1", "2", Decimal("1.00"), invoice_number="I", cvv=_full_width("123"))
+    assert caught.value.field == "cvv"
+    with pytest.raises(InvalidField):
+        check_year_month(_full_width("2030-07"))
 
 
 def test_year_month_and_amount_helpers() -> None:
@@ -381,9 +518,55 @@ def test_transaction_errors_by_response_and_reason_code() -> None:
     assert "Odd." in str(odd) and "999" in str(odd)
 
 
+def test_duplicate_wording_follows_the_operation() -> None:
+    text = "A duplicate transaction has been submitted."
+    refund = transaction_error("3", "11", text, "60002", operation="refund")
+    assert isinstance(refund, DuplicateTransaction)
+    assert refund.transaction_id == "60002"
+    assert "refund" in str(refund) and "not refunded twice" in str(refund)
+    assert "charged" not in str(refund)
+    void = transaction_error("3", "11", text, None, operation="void")
+    assert "charged" not in str(void) and "void" in str(void)
+
+
+def test_reason_16_on_a_void_suggests_a_refund() -> None:
+    text = "The transaction cannot be found."
+    on_void = transaction_error("3", "16", text, None, operation="void")
+    assert isinstance(on_void, TransactionRejected)
+    assert "refund it instead" in str(on_void)
+    on_refund = transaction_error("3", "16", text, None, operation="refund")
+    assert "refund it instead" not in str(on_refund)
+    assert "cannot find" in str(on_refund)
+
+
+def test_not_processed_allowlist_is_explicit() -> None:
+    # Codes that leave money in doubt are not on it.
+    for doubtful in ("E00001", "E00027", "E00049", "E99999"):
+        assert doubtful not in NOT_PROCESSED_CODES
+    for certain in ("E00003", "E00007", "E00013", "E00040", "E00053"):
+        assert certain in NOT_PROCESSED_CODES
+    # Every allowlisted code has its own kind and words (no bare GatewayError).
+    for code in NOT_PROCESSED_CODES:
+        assert code in API_ERRORS
+        assert type(api_error(code, "x")) is not GatewayError
+
+
+def test_reason_codes_where_money_may_have_moved() -> None:
+    assert set(MONEY_MAY_HAVE_MOVED) == {"120", "121", "122", "127", "141", "145"}
+    assert all("void failed" in why for why in MONEY_MAY_HAVE_MOVED.values())
+
+
 @pytest.mark.parametrize(
     "error",
     [
+        OutcomeUnknown(
+            "charge",
+            "Unknown.",
+            invoice_number="INV-1",
+            transaction_id="77",
+            reason_code="120",
+            detail="d",
+        ),
         api_error("E00040", "The record cannot be found."),
         api_error("E00039", "A duplicate record with ID 77 already exists."),
         api_error("E00013", "Expiration Date is invalid."),

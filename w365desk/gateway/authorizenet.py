@@ -27,11 +27,11 @@ whatever level the app configures.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pyxb
 from authorizenet import apicontractsv1 as contracts
@@ -41,12 +41,19 @@ from authorizenet.constants import constants as sdk_constants
 from w365desk.clock import Clock, SystemClock
 from w365desk.gateway import responses
 from w365desk.gateway.errors import (
+    GatewayError,
     GatewayUnavailable,
     InvalidField,
     OutcomeUnknown,
     ProfileKind,
 )
-from w365desk.gateway.messages import api_error, transaction_error
+from w365desk.gateway.messages import (
+    MONEY_MAY_HAVE_MOVED,
+    NOT_PROCESSED_CODES,
+    api_error,
+    redact,
+    transaction_error,
+)
 from w365desk.gateway.transport import DeadlineTransport, MaybeSent, NotSent
 from w365desk.gateway.types import (
     AcceptNonce,
@@ -72,6 +79,8 @@ PRODUCTION_URL = "https://api.authorize.net/xml/v1/request.api"
 DEFAULT_TIMEOUT_S = 30.0
 _PAGE_SIZE = 1000
 _VALIDATION_MODES = ("none", "testMode", "liveMode")
+
+T = TypeVar("T")
 
 
 class _DropEverything(logging.Filter):
@@ -105,7 +114,7 @@ silence_sdk_logging()
 
 @dataclass(frozen=True)
 class _Money:
-    """What an answer-less charge, refund or void must carry for reconciliation."""
+    """What an unanswered or ambiguous charge, refund or void must carry for reconciliation."""
 
     operation: str
     ref_id: str | None = None
@@ -114,13 +123,29 @@ class _Money:
     customer_profile_id: str | None = None
     payment_profile_id: str | None = None
 
-    def unknown(self, why: str, detail: str) -> OutcomeUnknown:
+    def unknown(
+        self,
+        why: str,
+        detail: str,
+        *,
+        transaction_id: str | None = None,
+        reason_code: str | None = None,
+        code: str | None = None,
+    ) -> OutcomeUnknown:
+        # Only what the gateway can be searched by: it keeps no refId.
+        profile = (
+            f"customer profile {self.customer_profile_id} / payment profile "
+            f"{self.payment_profile_id}"
+            if self.customer_profile_id and self.payment_profile_id
+            else None
+        )
         references = ", ".join(
-            f"{label} {value}"
+            f"{label} {value}" if label else value
             for label, value in (
-                ("reference", self.ref_id),
                 ("invoice", self.invoice_number),
-                ("transaction", self.reference_transaction_id),
+                ("transaction", transaction_id),
+                ("original transaction", self.reference_transaction_id),
+                ("", profile),
             )
             if value
         )
@@ -131,24 +156,35 @@ class _Money:
             f"{' by ' + references if references else ''}.",
             ref_id=self.ref_id,
             invoice_number=self.invoice_number,
+            transaction_id=transaction_id,
             reference_transaction_id=self.reference_transaction_id,
             customer_profile_id=self.customer_profile_id,
             payment_profile_id=self.payment_profile_id,
+            reason_code=reason_code,
+            code=code,
             detail=detail,
         )
 
 
-@contextlib.contextmanager
-def _building() -> Iterator[None]:
-    # PyXB checks values as they are assigned; its messages quote the value, which may
-    # be a card number, so only the kind of problem is passed on.
+def _built(build: Callable[[], T]) -> T:
+    """Run a request-building step, turning PyXB's complaints into ``InvalidField``.
+
+    PyXB checks values as they are assigned and its messages quote the value, which
+    may be a card number; so does its traceback. Only the kind of problem is kept,
+    and the error is raised *after* the except block, so the PyXB exception is
+    neither the new error's ``__cause__`` nor its ``__context__`` and is freed.
+    """
+    failure: str | None = None
     try:
-        yield
+        return build()
     except pyxb.PyXBException as error:
-        raise InvalidField(
-            "request",
-            f"A value does not fit the gateway's format ({type(error).__name__}).",
-        ) from None
+        failure = type(error).__name__
+    raise InvalidField("request", f"A value does not fit the gateway's format ({failure}).")
+
+
+def _live_id(value: str | None) -> str | None:
+    """A transaction id, or None for the gateway's "no transaction" id 0."""
+    return value if value not in (None, "", "0") else None
 
 
 def _bill_to(address: BillingAddress | None) -> Any:
@@ -232,6 +268,119 @@ def _check_mode(mode: str) -> None:
         )
 
 
+def _payment_profile_element(
+    billing: BillingAddress | None, payment: Any, make_default: bool, profile_type: Any
+) -> Any:
+    profile = profile_type()
+    bill_to = _bill_to(billing)
+    if bill_to is not None:
+        profile.billTo = bill_to
+    profile.payment = payment
+    if make_default:
+        profile.defaultPaymentProfile = True
+    return profile
+
+
+def _profile_payment(customer_profile_id: str, payment_profile_id: str, cvv: str | None) -> Any:
+    profile = contracts.customerProfilePaymentType()
+    profile.customerProfileId = customer_profile_id
+    payment_profile = contracts.paymentProfile()
+    payment_profile.paymentProfileId = payment_profile_id
+    if cvv:
+        payment_profile.cardCode = cvv
+    profile.paymentProfile = payment_profile
+    return profile
+
+
+def _order(invoice_number: str, description: str | None = None) -> Any:
+    order = contracts.orderType()
+    order.invoiceNumber = invoice_number
+    if description:
+        order.description = description
+    return order
+
+
+def _charge_transaction(request: ChargeRequest) -> Any:
+    transaction = contracts.transactionRequestType()
+    transaction.transactionType = "authCaptureTransaction"
+    transaction.amount = request.amount
+    transaction.profile = _profile_payment(
+        request.customer_profile_id, request.payment_profile_id, request.cvv
+    )
+    transaction.order = _order(request.invoice_number, request.description)
+    setting = contracts.settingType()
+    setting.settingName = "duplicateWindow"
+    setting.settingValue = str(request.duplicate_window_s)
+    settings = contracts.ArrayOfSetting()
+    settings.setting.append(setting)
+    transaction.transactionSettings = settings
+    return transaction
+
+
+def _refund_transaction(request: RefundRequest) -> Any:
+    transaction = contracts.transactionRequestType()
+    transaction.transactionType = "refundTransaction"
+    transaction.amount = request.amount
+    if request.customer_profile_id and request.payment_profile_id:
+        transaction.profile = _profile_payment(
+            request.customer_profile_id, request.payment_profile_id, None
+        )
+    else:
+        transaction.payment = _card_payment(request.last4, "XXXX")
+    transaction.refTransId = request.transaction_id
+    transaction.order = _order(request.invoice_number)
+    return transaction
+
+
+def _void_transaction(transaction_id: str) -> Any:
+    transaction = contracts.transactionRequestType()
+    transaction.transactionType = "voidTransaction"
+    transaction.refTransId = transaction_id
+    return transaction
+
+
+def _transaction_list_request(make_request: Callable[[], Any], offset: int) -> Any:
+    request = make_request()
+    sorting = contracts.TransactionListSorting()
+    sorting.orderBy = "submitTimeUTC"
+    sorting.orderDescending = False
+    request.sorting = sorting
+    request.paging = _paging(offset)
+    return request
+
+
+def _expiring_cards_request(month: str, offset: int) -> Any:
+    request = contracts.getCustomerPaymentProfileListRequest()
+    request.searchType = "cardsExpiringInMonth"
+    request.month = month
+    sorting = contracts.CustomerPaymentProfileSorting()
+    sorting.orderBy = "id"
+    sorting.orderDescending = False
+    request.sorting = sorting
+    request.paging = _paging(offset)
+    return request
+
+
+def _result_count(root: responses.Element, fallback: int) -> int:
+    text = responses.text(root, "totalNumInResultSet")
+    if text is None:
+        return fallback
+    if not text.isascii() or not text.isdigit():
+        raise responses.UnreadableResponse("totalNumInResultSet is not a number")
+    return int(text)
+
+
+def _refusal(element: responses.Element, root: responses.Element) -> tuple[str | None, str | None]:
+    """A refused transaction's reason code and text: ``errors`` first, then ``messages``."""
+    error = element.find("errors/error")
+    if error is not None:
+        return responses.text(error, "errorCode"), responses.text(error, "errorText")
+    reason = responses.text(element, "messages/message/description")
+    if reason is not None:
+        return responses.text(element, "messages/message/code"), reason
+    return responses.first_message(root)
+
+
 class _SandboxLike(Protocol):
     """What ``sandbox_gateway`` needs of a ``SandboxServer``."""
 
@@ -277,6 +426,16 @@ class AuthorizeNetGateway:
 
     # -- plumbing --------------------------------------------------------------------
 
+    def _serialise(self, controller_class: Callable[[Any], Any], request: Any) -> bytes:
+        authentication = contracts.merchantAuthenticationType()
+        authentication.name = self._login_id
+        authentication.transactionKey = self._transaction_key
+        request.merchantAuthentication = authentication
+        controller = controller_class(request)
+        controller.setClientId()
+        body: bytes = controller.buildrequest()
+        return body
+
     def _call(
         self,
         controller_class: Callable[[Any], Any],
@@ -284,14 +443,7 @@ class AuthorizeNetGateway:
         expected_root: str,
         money: _Money | None = None,
     ) -> responses.Element:
-        with _building():
-            authentication = contracts.merchantAuthenticationType()
-            authentication.name = self._login_id
-            authentication.transactionKey = self._transaction_key
-            request.merchantAuthentication = authentication
-            controller = controller_class(request)
-            controller.setClientId()
-            body: bytes = controller.buildrequest()
+        body = _built(lambda: self._serialise(controller_class, request))
         try:
             reply = self._transport.post(body)
         except NotSent as error:
@@ -345,13 +497,34 @@ class AuthorizeNetGateway:
             )
         return root
 
-    def _read(self, action: Callable[[], Any]) -> Any:
+    def _read(self, action: Callable[[], T]) -> T:
         try:
             return action()
         except responses.UnreadableResponse as error:
             raise GatewayUnavailable(
                 "The gateway's answer could not be read. Please try again.", detail=str(error)
             ) from None
+
+    def _pages(
+        self,
+        make_request: Callable[[int], Any],
+        controller_class: Callable[[Any], Any],
+        expected_root: str,
+        items_path: str,
+        read_item: Callable[[responses.Element], T],
+    ) -> list[T]:
+        """Every item of a paged list (pages are numbered from 1)."""
+        found: list[T] = []
+        offset = 1
+        while True:
+            request = _built(functools.partial(make_request, offset))
+            root = self._ok(controller_class, request, expected_root)
+            items = root.findall(items_path)
+            found.extend(self._read(functools.partial(list, map(read_item, items))))
+            total = self._read(functools.partial(_result_count, root, len(found)))
+            if len(items) < _PAGE_SIZE or len(found) >= total:
+                return found
+            offset += 1
 
     # -- account -----------------------------------------------------------------------
 
@@ -362,7 +535,7 @@ class AuthorizeNetGateway:
     # -- customer profiles -------------------------------------------------------------
 
     def create_customer_profile(self, profile: CustomerProfileInput) -> str:
-        with _building():
+        def build() -> Any:
             body = contracts.customerProfileType()
             if profile.merchant_customer_id:
                 body.merchantCustomerId = profile.merchant_customer_id
@@ -372,8 +545,12 @@ class AuthorizeNetGateway:
                 body.email = profile.email
             request = contracts.createCustomerProfileRequest()
             request.profile = body
+            return request
+
         root = self._ok(
-            controllers.createCustomerProfileController, request, "createCustomerProfileResponse"
+            controllers.createCustomerProfileController,
+            _built(build),
+            "createCustomerProfileResponse",
         )
         profile_id = responses.text(root, "customerProfileId")
         if not profile_id:
@@ -381,12 +558,14 @@ class AuthorizeNetGateway:
         return profile_id
 
     def get_customer_profile(self, customer_profile_id: str) -> CustomerProfile:
-        with _building():
+        def build() -> Any:
             request = contracts.getCustomerProfileRequest()
             request.customerProfileId = customer_profile_id
             request.unmaskExpirationDate = True
+            return request
+
         root = self._ok(
-            controllers.getCustomerProfileController, request, "getCustomerProfileResponse"
+            controllers.getCustomerProfileController, _built(build), "getCustomerProfileResponse"
         )
         element = root.find("profile")
         if element is None:
@@ -394,11 +573,15 @@ class AuthorizeNetGateway:
         return self._read(lambda: responses.customer_profile(element))
 
     def delete_customer_profile(self, customer_profile_id: str) -> None:
-        with _building():
+        def build() -> Any:
             request = contracts.deleteCustomerProfileRequest()
             request.customerProfileId = customer_profile_id
+            return request
+
         self._ok(
-            controllers.deleteCustomerProfileController, request, "deleteCustomerProfileResponse"
+            controllers.deleteCustomerProfileController,
+            _built(build),
+            "deleteCustomerProfileResponse",
         )
 
     # -- payment profiles --------------------------------------------------------------
@@ -406,27 +589,25 @@ class AuthorizeNetGateway:
     def _create_payment_profile(
         self,
         customer_profile_id: str,
-        payment: Any,
+        make_payment: Callable[[], Any],
         billing: BillingAddress | None,
         validation_mode: ValidationMode,
         make_default: bool,
     ) -> str:
         _check_mode(validation_mode)
-        with _building():
-            profile = contracts.customerPaymentProfileType()
-            bill_to = _bill_to(billing)
-            if bill_to is not None:
-                profile.billTo = bill_to
-            profile.payment = payment
-            if make_default:
-                profile.defaultPaymentProfile = True
+
+        def build() -> Any:
             request = contracts.createCustomerPaymentProfileRequest()
             request.customerProfileId = customer_profile_id
-            request.paymentProfile = profile
+            request.paymentProfile = _payment_profile_element(
+                billing, make_payment(), make_default, contracts.customerPaymentProfileType
+            )
             request.validationMode = validation_mode
+            return request
+
         root = self._ok(
             controllers.createCustomerPaymentProfileController,
-            request,
+            _built(build),
             "createCustomerPaymentProfileResponse",
             duplicate_kind="payment",
         )
@@ -444,23 +625,35 @@ class AuthorizeNetGateway:
         validation_mode: ValidationMode = "testMode",
         make_default: bool = False,
     ) -> MaskedPaymentProfile:
+        """Store a card; the brand, expiry and default flag returned are the gateway's.
+
+        The stored profile is read back because only the gateway's verdict on the brand
+        counts (our prefix table is a hint for typing). Should that read fail, the card
+        is stored all the same, so the new id is still returned, with the brand unknown
+        (None) until the profile is next read.
+        """
         card.check_not_expired(self._clock.now().date())
-        with _building():
-            payment = _card_payment(card.number, card.expiration_date, card.cvv)
         payment_profile_id = self._create_payment_profile(
-            customer_profile_id, payment, billing, validation_mode, make_default
+            customer_profile_id,
+            lambda: _card_payment(card.number, card.expiration_date, card.cvv),
+            billing,
+            validation_mode,
+            make_default,
         )
-        return MaskedPaymentProfile(
-            customer_profile_id=customer_profile_id,
-            payment_profile_id=payment_profile_id,
-            kind="card",
-            brand=card.brand,
-            last4=card.last4,
-            exp_month=card.exp_month,
-            exp_year=card.exp_year,
-            billing_address=billing,
-            is_default=make_default,
-        )
+        try:
+            return self.get_payment_profile(customer_profile_id, payment_profile_id)
+        except GatewayError:
+            return MaskedPaymentProfile(
+                customer_profile_id=customer_profile_id,
+                payment_profile_id=payment_profile_id,
+                kind="card",
+                brand=None,
+                last4=card.last4,
+                exp_month=card.exp_month,
+                exp_year=card.exp_year,
+                billing_address=billing,
+                is_default=make_default,
+            )
 
     def add_bank_account(
         self,
@@ -471,10 +664,12 @@ class AuthorizeNetGateway:
         validation_mode: ValidationMode = "testMode",
         make_default: bool = False,
     ) -> MaskedPaymentProfile:
-        with _building():
-            payment = _bank_payment(account)
         payment_profile_id = self._create_payment_profile(
-            customer_profile_id, payment, billing, validation_mode, make_default
+            customer_profile_id,
+            lambda: _bank_payment(account),
+            billing,
+            validation_mode,
+            make_default,
         )
         return MaskedPaymentProfile(
             customer_profile_id=customer_profile_id,
@@ -488,6 +683,7 @@ class AuthorizeNetGateway:
             is_default=make_default,
             account_type=account.account_type,
             name_on_account=account.name_on_account,
+            routing_last4=account.routing_number[-4:],
         )
 
     def add_from_nonce(
@@ -499,10 +695,12 @@ class AuthorizeNetGateway:
         validation_mode: ValidationMode = "testMode",
         make_default: bool = False,
     ) -> MaskedPaymentProfile:
-        with _building():
-            payment = _nonce_payment(nonce)
         payment_profile_id = self._create_payment_profile(
-            customer_profile_id, payment, billing, validation_mode, make_default
+            customer_profile_id,
+            lambda: _nonce_payment(nonce),
+            billing,
+            validation_mode,
+            make_default,
         )
         # Only the gateway knows what card the nonce stood for.
         return self.get_payment_profile(customer_profile_id, payment_profile_id)
@@ -510,14 +708,16 @@ class AuthorizeNetGateway:
     def get_payment_profile(
         self, customer_profile_id: str, payment_profile_id: str
     ) -> MaskedPaymentProfile:
-        with _building():
+        def build() -> Any:
             request = contracts.getCustomerPaymentProfileRequest()
             request.customerProfileId = customer_profile_id
             request.customerPaymentProfileId = payment_profile_id
             request.unmaskExpirationDate = True
+            return request
+
         root = self._ok(
             controllers.getCustomerPaymentProfileController,
-            request,
+            _built(build),
             "getCustomerPaymentProfileResponse",
         )
         element = root.find("paymentProfile")
@@ -528,34 +728,14 @@ class AuthorizeNetGateway:
     def cards_expiring_in(self, month: str) -> list[MaskedPaymentProfile]:
         """Every stored card whose expiry is ``month`` (``YYYY-MM``)."""
         year, month_number = check_year_month(month)
-        found: list[MaskedPaymentProfile] = []
-        offset = 1
-        while True:
-            with _building():
-                request = contracts.getCustomerPaymentProfileListRequest()
-                request.searchType = "cardsExpiringInMonth"
-                request.month = f"{year:04d}-{month_number:02d}"
-                sorting = contracts.CustomerPaymentProfileSorting()
-                sorting.orderBy = "id"
-                sorting.orderDescending = False
-                request.sorting = sorting
-                request.paging = _paging(offset)
-            root = self._ok(
-                controllers.getCustomerPaymentProfileListController,
-                request,
-                "getCustomerPaymentProfileListResponse",
-            )
-            items = root.findall("paymentProfiles/paymentProfile")
-            found.extend(
-                self._read(
-                    lambda item=item: responses.payment_profile(item, None, (year, month_number))
-                )
-                for item in items
-            )
-            total = int(responses.text(root, "totalNumInResultSet") or len(found))
-            if len(items) < _PAGE_SIZE or len(found) >= total:
-                return found
-            offset += 1
+        return self._pages(
+            functools.partial(_expiring_cards_request, f"{year:04d}-{month_number:02d}"),
+            controllers.getCustomerPaymentProfileListController,
+            "getCustomerPaymentProfileListResponse",
+            "paymentProfiles/paymentProfile",
+            # The list masks expiry dates; the month searched for is their expiry.
+            lambda item: responses.payment_profile(item, None, (year, month_number)),
+        )
 
     def update_payment_profile(
         self,
@@ -581,49 +761,57 @@ class AuthorizeNetGateway:
         if card is not None:
             card.check_not_expired(self._clock.now().date())
         current = self.get_payment_profile(customer_profile_id, payment_profile_id)
-        with _building():
+        expiration = ""  # the masked card's expiry, when the card itself is kept
+        if card is None and current.kind == "bank" and exp_month is not None:
+            raise InvalidField("expiration", "A bank account has no expiry date.")
+        if card is None and current.kind == "card":
+            month = exp_month if exp_month is not None else current.exp_month
+            year = exp_year if exp_year is not None else current.exp_year
+            if month is None or year is None:
+                raise InvalidField("expiration", "Give the card's expiry month and year.")
+            if exp_month is not None and exp_year is not None:
+                check_expiry(exp_month, exp_year, self._clock.now().date())
+            expiration = f"{year:04d}-{month:02d}"
+
+        def make_payment() -> Any:
             if card is not None:
-                payment = _card_payment(card.number, card.expiration_date, card.cvv)
-            elif current.kind == "card":
-                month = exp_month if exp_month is not None else current.exp_month
-                year = exp_year if exp_year is not None else current.exp_year
-                if month is None or year is None:
-                    raise InvalidField("expiration", "Give the card's expiry month and year.")
-                if exp_month is not None and exp_year is not None:
-                    check_expiry(exp_month, exp_year, self._clock.now().date())
-                payment = _card_payment(f"XXXX{current.last4}", f"{year:04d}-{month:02d}")
-            elif exp_month is not None:
-                raise InvalidField("expiration", "A bank account has no expiry date.")
-            else:
-                payment = _masked_bank_payment(current)
-            profile = contracts.customerPaymentProfileExType()
-            bill_to = _bill_to(billing or current.billing_address)
-            if bill_to is not None:
-                profile.billTo = bill_to
-            profile.payment = payment
-            if make_default:
-                profile.defaultPaymentProfile = True
+                return _card_payment(card.number, card.expiration_date, card.cvv)
+            if current.kind == "card":
+                return _card_payment(f"XXXX{current.last4}", expiration)
+            return _masked_bank_payment(current)
+
+        def build() -> Any:
+            profile = _payment_profile_element(
+                billing or current.billing_address,
+                make_payment(),
+                make_default,
+                contracts.customerPaymentProfileExType,
+            )
             profile.customerPaymentProfileId = payment_profile_id
             request = contracts.updateCustomerPaymentProfileRequest()
             request.customerProfileId = customer_profile_id
             request.paymentProfile = profile
             request.validationMode = validation_mode
+            return request
+
         self._ok(
             controllers.updateCustomerPaymentProfileController,
-            request,
+            _built(build),
             "updateCustomerPaymentProfileResponse",
             duplicate_kind="payment",
         )
         return self.get_payment_profile(customer_profile_id, payment_profile_id)
 
     def delete_payment_profile(self, customer_profile_id: str, payment_profile_id: str) -> None:
-        with _building():
+        def build() -> Any:
             request = contracts.deleteCustomerPaymentProfileRequest()
             request.customerProfileId = customer_profile_id
             request.customerPaymentProfileId = payment_profile_id
+            return request
+
         self._ok(
             controllers.deleteCustomerPaymentProfileController,
-            request,
+            _built(build),
             "deleteCustomerPaymentProfileResponse",
         )
 
@@ -636,32 +824,44 @@ class AuthorizeNetGateway:
         validation_mode: ValidationMode = "liveMode",
     ) -> None:
         _check_mode(validation_mode)
-        with _building():
+
+        def build() -> Any:
             request = contracts.validateCustomerPaymentProfileRequest()
             request.customerProfileId = customer_profile_id
             request.customerPaymentProfileId = payment_profile_id
             if cvv:
                 request.cardCode = cvv
             request.validationMode = validation_mode
+            return request
+
         self._ok(
             controllers.validateCustomerPaymentProfileController,
-            request,
+            _built(build),
             "validateCustomerPaymentProfileResponse",
         )
 
     # -- transactions ------------------------------------------------------------------
 
-    def _transact(self, transaction: Any, ref_id: str | None, money: _Money) -> responses.Element:
+    def _transact(
+        self, make_transaction: Callable[[], Any], ref_id: str | None, money: _Money
+    ) -> responses.Element:
         """Send a createTransactionRequest; return its ``transactionResponse`` if it went
-        through (response code 1 or 4), raise the matching error otherwise."""
-        with _building():
+        through (response code 1 or 4), raise the matching error otherwise.
+
+        The rule for money: only an answer that proves nothing happened becomes a
+        ``TransactionFailed`` or a request-level error; anything else is ``OutcomeUnknown``.
+        """
+
+        def build() -> Any:
             request = contracts.createTransactionRequest()
             if ref_id:
                 request.refId = ref_id
-            request.transactionRequest = transaction
+            request.transactionRequest = make_transaction()
+            return request
+
         root = self._call(
             controllers.createTransactionController,
-            request,
+            _built(build),
             "createTransactionResponse",
             money,
         )
@@ -672,23 +872,29 @@ class AuthorizeNetGateway:
                 # "Ok" with no verdict: whatever happened is not stated.
                 raise money.unknown("its answer had no transaction result", "no responseCode")
             code, text = responses.first_message(root)
-            raise api_error(code, text)
+            if code in NOT_PROCESSED_CODES:
+                raise api_error(code, text)
+            raise money.unknown(
+                f"the gateway reported error {code}: {redact(text) or 'no details given'}",
+                f"request-level {code}",
+                code=code,
+            )
+        transaction_id = _live_id(responses.text(element, "transId"))
         if response_code in ("1", "4"):
-            if not responses.text(element, "transId"):
+            if transaction_id is None:
                 raise money.unknown("its answer had no transaction id", "no transId")
             return element
         if response_code in ("2", "3"):
-            error = element.find("errors/error")
-            if error is not None:
-                reason_code = responses.text(error, "errorCode")
-                reason = responses.text(error, "errorText")
-            else:
-                reason_code = responses.text(element, "messages/message/code")
-                reason = responses.text(element, "messages/message/description")
-                if reason is None:
-                    reason_code, reason = responses.first_message(root)
+            reason_code, reason = _refusal(element, root)
+            if reason_code in MONEY_MAY_HAVE_MOVED:
+                raise money.unknown(
+                    f"{MONEY_MAY_HAVE_MOVED[reason_code]}, reason code {reason_code}",
+                    f"response code {response_code}, reason code {reason_code}",
+                    transaction_id=transaction_id,
+                    reason_code=reason_code,
+                )
             raise transaction_error(
-                response_code, reason_code, reason, responses.text(element, "transId")
+                response_code, reason_code, reason, transaction_id, operation=money.operation
             )
         raise money.unknown(f"unexpected response code {response_code}", "responseCode")
 
@@ -701,31 +907,6 @@ class AuthorizeNetGateway:
         )
 
     def charge_profile(self, request: ChargeRequest) -> ChargeResult:
-        with _building():
-            transaction = contracts.transactionRequestType()
-            transaction.transactionType = "authCaptureTransaction"
-            transaction.amount = request.amount
-            profile = contracts.customerProfilePaymentType()
-            profile.customerProfileId = request.customer_profile_id
-            payment_profile = contracts.paymentProfile()
-            payment_profile.paymentProfileId = request.payment_profile_id
-            if request.cvv:
-                payment_profile.cardCode = request.cvv
-            profile.paymentProfile = payment_profile
-            transaction.profile = profile
-            if request.invoice_number or request.description:
-                order = contracts.orderType()
-                if request.invoice_number:
-                    order.invoiceNumber = request.invoice_number
-                if request.description:
-                    order.description = request.description
-                transaction.order = order
-            setting = contracts.settingType()
-            setting.settingName = "duplicateWindow"
-            setting.settingValue = str(request.duplicate_window_s)
-            settings = contracts.ArrayOfSetting()
-            settings.setting.append(setting)
-            transaction.transactionSettings = settings
         money = _Money(
             "charge",
             ref_id=request.ref_id,
@@ -733,7 +914,7 @@ class AuthorizeNetGateway:
             customer_profile_id=request.customer_profile_id,
             payment_profile_id=request.payment_profile_id,
         )
-        element = self._transact(transaction, request.ref_id, money)
+        element = self._transact(lambda: _charge_transaction(request), request.ref_id, money)
         return ChargeResult(
             transaction_id=responses.text(element, "transId") or "",
             response_code=responses.text(element, "responseCode") or "",
@@ -743,35 +924,19 @@ class AuthorizeNetGateway:
             account_number_masked=responses.text(element, "accountNumber"),
             account_type=responses.text(element, "accountType"),
             message=self._verdict_text(element),
-            amount=request.amount,
+            requested_amount=request.amount,
             ref_id=request.ref_id,
             invoice_number=request.invoice_number,
         )
 
     def refund(self, request: RefundRequest) -> TransactionResult:
-        with _building():
-            transaction = contracts.transactionRequestType()
-            transaction.transactionType = "refundTransaction"
-            transaction.amount = request.amount
-            if request.customer_profile_id and request.payment_profile_id:
-                profile = contracts.customerProfilePaymentType()
-                profile.customerProfileId = request.customer_profile_id
-                payment_profile = contracts.paymentProfile()
-                payment_profile.paymentProfileId = request.payment_profile_id
-                profile.paymentProfile = payment_profile
-                transaction.profile = profile
-            elif request.kind == "card":
-                transaction.payment = _card_payment(request.last4, "XXXX")
-            else:
-                raise InvalidField(
-                    "payment_profile_id",
-                    "Refunding an eCheck needs the payment profile it was charged to.",
-                )
-            transaction.refTransId = request.transaction_id
-            if request.invoice_number:
-                order = contracts.orderType()
-                order.invoiceNumber = request.invoice_number
-                transaction.order = order
+        if request.kind != "card" and not (
+            request.customer_profile_id and request.payment_profile_id
+        ):
+            raise InvalidField(
+                "payment_profile_id",
+                "Refunding an eCheck needs the payment profile it was charged to.",
+            )
         money = _Money(
             "refund",
             ref_id=request.ref_id,
@@ -780,26 +945,22 @@ class AuthorizeNetGateway:
             customer_profile_id=request.customer_profile_id,
             payment_profile_id=request.payment_profile_id,
         )
-        element = self._transact(transaction, request.ref_id, money)
+        element = self._transact(lambda: _refund_transaction(request), request.ref_id, money)
         return TransactionResult(
             transaction_id=responses.text(element, "transId") or "",
             response_code=responses.text(element, "responseCode") or "",
             reference_transaction_id=request.transaction_id,
             auth_code=responses.text(element, "authCode"),
             message=self._verdict_text(element),
-            amount=request.amount,
+            requested_amount=request.amount,
             ref_id=request.ref_id,
         )
 
     def void(self, transaction_id: str, *, ref_id: str | None = None) -> TransactionResult:
         if not transaction_id:
             raise InvalidField("transaction_id", "Choose the transaction to void.")
-        with _building():
-            transaction = contracts.transactionRequestType()
-            transaction.transactionType = "voidTransaction"
-            transaction.refTransId = transaction_id
         money = _Money("void", ref_id=ref_id, reference_transaction_id=transaction_id)
-        element = self._transact(transaction, ref_id, money)
+        element = self._transact(lambda: _void_transaction(transaction_id), ref_id, money)
         return TransactionResult(
             transaction_id=responses.text(element, "transId") or "",
             response_code=responses.text(element, "responseCode") or "",
@@ -812,42 +973,20 @@ class AuthorizeNetGateway:
     # -- reporting ---------------------------------------------------------------------
 
     def transaction_details(self, transaction_id: str) -> TransactionDetails:
-        with _building():
+        def build() -> Any:
             request = contracts.getTransactionDetailsRequest()
             request.transId = transaction_id
+            return request
+
         root = self._ok(
-            controllers.getTransactionDetailsController, request, "getTransactionDetailsResponse"
+            controllers.getTransactionDetailsController,
+            _built(build),
+            "getTransactionDetailsResponse",
         )
         element = root.find("transaction")
         if element is None:
             raise GatewayUnavailable("The gateway's answer had no transaction.")
         return self._read(lambda: responses.transaction_details(element))
-
-    def _transaction_pages(
-        self,
-        make_request: Callable[[], Any],
-        controller_class: Callable[[Any], Any],
-        expected_root: str,
-    ) -> list[TransactionSummary]:
-        found: list[TransactionSummary] = []
-        offset = 1
-        while True:
-            with _building():
-                request = make_request()
-                sorting = contracts.TransactionListSorting()
-                sorting.orderBy = "submitTimeUTC"
-                sorting.orderDescending = False
-                request.sorting = sorting
-                request.paging = _paging(offset)
-            root = self._ok(controller_class, request, expected_root)
-            items = root.findall("transactions/transaction")
-            found.extend(
-                self._read(lambda item=item: responses.transaction_summary(item)) for item in items
-            )
-            total = int(responses.text(root, "totalNumInResultSet") or len(found))
-            if len(items) < _PAGE_SIZE or len(found) >= total:
-                return found
-            offset += 1
 
     def transactions_for_customer(
         self, customer_profile_id: str, payment_profile_id: str | None = None
@@ -859,18 +998,24 @@ class AuthorizeNetGateway:
                 request.customerPaymentProfileId = payment_profile_id
             return request
 
-        return self._transaction_pages(
-            make_request,
+        return self._pages(
+            functools.partial(_transaction_list_request, make_request),
             controllers.getTransactionListForCustomerController,
             # Not a typo: the gateway answers this request with getTransactionListResponse.
             "getTransactionListResponse",
+            "transactions/transaction",
+            responses.transaction_summary,
         )
 
     def unsettled_transactions(self) -> list[TransactionSummary]:
-        return self._transaction_pages(
-            contracts.getUnsettledTransactionListRequest,
+        return self._pages(
+            functools.partial(
+                _transaction_list_request, contracts.getUnsettledTransactionListRequest
+            ),
             controllers.getUnsettledTransactionListController,
             "getUnsettledTransactionListResponse",
+            "transactions/transaction",
+            responses.transaction_summary,
         )
 
 

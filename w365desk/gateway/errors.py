@@ -10,6 +10,8 @@ The split that matters most for money:
 * ``TransactionFailed`` and its subclasses: the gateway answered, and no money moved.
 * ``OutcomeUnknown``: a charge, refund or void may or may not have happened.
   Never treat it as failed; look the transaction up (reconciliation) before retrying.
+  On a money operation every gateway error that does not provably mean "not
+  processed" is reported this way (see ``messages.NOT_PROCESSED_CODES``).
 * ``GatewayUnavailable``: the request provably was not processed; safe to retry later.
 """
 
@@ -115,11 +117,21 @@ class GatewayUnavailable(GatewayError):
 
 
 class OutcomeUnknown(GatewayError):
-    """A charge, refund or void may have happened: the gateway's answer never arrived intact.
+    """A charge, refund or void may have happened, and the gateway did not say whether.
 
-    Carries the references the request was sent with so reconciliation can find the
-    transaction (``transactions_for_customer`` / ``unsettled_transactions``) before
-    anyone decides to try again.
+    Either its answer never arrived intact, or it answered with an error that does not
+    rule out that money moved (an unexpected system error, or one of the reason codes
+    where the gateway's own clean-up void failed). Carries the references reconciliation
+    searches by (``transactions_for_customer`` / ``unsettled_transactions`` /
+    ``transaction_details``) before anyone decides to try again:
+
+    * ``invoice_number`` — sent with every charge and refund and kept by the gateway;
+    * ``transaction_id`` — this transaction's own id, when the gateway gave one;
+    * ``reference_transaction_id`` — the transaction a refund or void refers to;
+    * ``customer_profile_id`` / ``payment_profile_id`` — the stored method charged.
+
+    ``ref_id`` is kept for the program's own records only: the gateway does not store
+    it, so it finds nothing there.
     """
 
     def __init__(
@@ -129,18 +141,23 @@ class OutcomeUnknown(GatewayError):
         *,
         ref_id: str | None = None,
         invoice_number: str | None = None,
+        transaction_id: str | None = None,
         reference_transaction_id: str | None = None,
         customer_profile_id: str | None = None,
         payment_profile_id: str | None = None,
+        reason_code: str | None = None,
+        code: str | None = None,
         detail: str = "",
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, code=code)
         self.operation = operation
         self.ref_id = ref_id
         self.invoice_number = invoice_number
+        self.transaction_id = transaction_id
         self.reference_transaction_id = reference_transaction_id
         self.customer_profile_id = customer_profile_id
         self.payment_profile_id = payment_profile_id
+        self.reason_code = reason_code
         self.detail = detail
 
 
@@ -170,8 +187,8 @@ class Declined(TransactionFailed):
 class DuplicateTransaction(TransactionFailed):
     """An identical transaction was submitted inside the duplicate window (reason code 11).
 
-    This request did not charge the customer again; the earlier one stands and is
-    found by reconciliation.
+    This request was not processed (no second charge, refund or void); the earlier one
+    stands. ``transaction_id`` is the earlier transaction's id when the gateway gives it.
     """
 
 

@@ -39,8 +39,7 @@ _CHECK_SETTINGS = "Check the API login id and transaction key in Settings."
 API_ERRORS: dict[str, tuple[type[GatewayError], str]] = {
     "E00001": (
         GatewayUnavailable,
-        "The gateway had a temporary internal error; nothing was processed. "
-        "Please try again in a moment.",
+        "The gateway had an unexpected internal error. Please try again in a moment.",
     ),
     "E00002": (RequestRejected, "The gateway refused the request's content type (program fault)."),
     "E00003": (
@@ -106,6 +105,11 @@ API_ERRORS: dict[str, tuple[type[GatewayError], str]] = {
         "account; stored payment methods need it. Enable it in the merchant interface.",
     ),
     "E00045": (RequestRejected, "The request's XML namespace is wrong (program fault)."),
+    "E00049": (
+        GatewayUnavailable,
+        "The gateway's database timed out before the request completed. "
+        "Please try again in a moment.",
+    ),
     "E00051": (
         InvalidField,
         "The original transaction was not made with this payment profile. {text}",
@@ -115,6 +119,10 @@ API_ERRORS: dict[str, tuple[type[GatewayError], str]] = {
         "The gateway is too busy right now; nothing was processed. Please try again in a moment.",
     ),
     "E00054": (RequestRejected, "The gateway refused the request. {text}"),
+    "E00104": (
+        GatewayUnavailable,
+        "The gateway is down for maintenance; nothing was processed. Please try again later.",
+    ),
     "E00114": (
         NonceInvalid,
         "The payment form's card token is not valid. Ask the customer to enter the card again.",
@@ -125,6 +133,69 @@ API_ERRORS: dict[str, tuple[type[GatewayError], str]] = {
         "15 minutes). Ask the customer to enter the card again.",
     ),
     "E00121": (NotFound, "The customer has no default payment method at the gateway."),
+}
+
+# Request-level codes that, on a charge, refund or void, provably mean "not processed":
+# the gateway refuses these while reading, authenticating or validating the request,
+# before any transaction is submitted to a processor. Every other code on a money
+# operation is reported as OutcomeUnknown. Deliberately left out:
+#   E00001 "an unexpected system error occurred while processing this request" (it may
+#          have happened after the processor approved);
+#   E00027 "the transaction was unsuccessful": it also accompanies reason codes 120-122,
+#          127, 141 and 145, where money may have moved; without the transaction
+#          response's reason code the cases cannot be told apart;
+#   E00049 "the operation timed out before it could be completed" (a database timeout
+#          mid-operation), and any code not known here (new codes mean nothing proven).
+NOT_PROCESSED_CODES: frozenset[str] = frozenset(
+    {
+        "E00002",  # content type not supported
+        "E00003",  # XML parse error
+        "E00004",  # unknown API method
+        "E00045",  # wrong XML namespace
+        "E00005",  # transaction key invalid or missing
+        "E00006",  # API login id invalid or missing
+        "E00007",  # authentication failed
+        "E00008",  # account or API user inactive
+        "E00009",  # account in Test Mode: "the request cannot be processed"
+        "E00010",  # no permission to call the API
+        "E00011",  # no permission to call this method
+        "E00013",  # a field is invalid
+        "E00014",  # a required field is missing
+        "E00015",  # a field has an invalid length
+        "E00016",  # a field has an invalid type
+        "E00029",  # payment information required
+        "E00040",  # the profile, payment profile or referenced transaction does not exist
+        "E00041",  # all fields empty
+        "E00044",  # Customer Information Manager not enabled
+        "E00051",  # the original transaction was not made with this payment profile
+        "E00053",  # server too busy
+        "E00104",  # server in maintenance: the method is unavailable
+        "E00114",  # invalid Accept nonce
+        "E00115",  # expired Accept nonce
+        "E00121",  # no default payment profile
+    }
+)
+
+# Transaction reason codes where the gateway's own clean-up void failed, so money may
+# have moved although the response code says error (120-122) or declined (127, 141,
+# 145): the authorization may still stand. Meanings from Authorize.Net's response-code
+# reference; the text completes "the gateway did not confirm whether it went through (…)".
+MONEY_MAY_HAVE_MOVED: dict[str, str] = {
+    "120": "the processor timed out and the gateway's automatic void failed",
+    "121": "the gateway had a database error and its automatic void failed",
+    "122": "the gateway had a processing error and its automatic void failed",
+    "127": (
+        "the address check (AVS) rejected it after the card issuer approved, and the "
+        "gateway's automatic void failed"
+    ),
+    "141": (
+        "the fraud screen rejected it after the card issuer approved, and the gateway's "
+        "automatic void failed"
+    ),
+    "145": (
+        "the security code (CVV) and address (AVS) checks rejected it after the card "
+        "issuer approved, and the gateway's automatic void failed"
+    ),
 }
 
 # Transaction reason codes that deserve their own words (others quote the gateway).
@@ -138,13 +209,8 @@ REASON_MESSAGES: dict[str, str] = {
     "8": "The card has expired. Ask the customer for a new expiry date or card.",
     "9": "The bank routing (ABA) number is not valid.",
     "10": "The bank account number is not valid.",
-    "11": (
-        "An identical transaction (same amount and invoice) was submitted moments ago; "
-        "this one was not processed, so the customer was not charged twice. "
-        "Check the earlier transaction."
-    ),
     "13": f"The gateway rejected the merchant login. {_CHECK_SETTINGS}",
-    "16": "The gateway cannot find the referenced transaction.",
+    "16": "The gateway cannot find the referenced transaction; check the transaction id.",
     "17": "The merchant account does not accept this type of card.",
     "19": "The processor had an error; nothing was processed. Try again in a few minutes.",
     "20": "The processor had an error; nothing was processed. Try again in a few minutes.",
@@ -250,15 +316,42 @@ def api_error(
     return kind(message, code=code)
 
 
+_DUPLICATE_MESSAGES: dict[str, str] = {
+    "charge": "so the customer was not charged twice",
+    "refund": "so the customer was not refunded twice",
+    "void": "so nothing was voided twice",
+}
+
+# Voiding a settled transaction also answers reason 16: only unsettled transactions
+# can be found to void, so the likely fix is a refund.
+_VOID_NOT_FOUND = (
+    "The gateway cannot find an unsettled transaction with this id. If the charge has "
+    "already settled it can no longer be voided: refund it instead."
+)
+
+
+def _duplicate_message(operation: str) -> str:
+    outcome = _DUPLICATE_MESSAGES.get(operation, "so it did not happen twice")
+    return (
+        f"An identical {operation} (same amount, invoice and payment method) was submitted "
+        f"moments ago; this one was not processed, {outcome}. Check the earlier one."
+    )
+
+
 def transaction_error(
     response_code: str,
     reason_code: str | None,
     text: str | None,
     transaction_id: str | None,
+    *,
+    operation: str = "charge",
 ) -> TransactionFailed:
-    """The error for a refused transaction (``transactionResponse`` code 2 or 3)."""
+    """The error for a refused transaction (``transactionResponse`` code 2 or 3).
+
+    ``operation`` ("charge", "refund" or "void") chooses the wording where the same
+    reason code means different things per operation.
+    """
     reason = redact(text) or "no reason given"
-    known = REASON_MESSAGES.get(reason_code or "")
     kind: type[TransactionFailed]
     if reason_code == "11":
         kind = DuplicateTransaction
@@ -266,6 +359,12 @@ def transaction_error(
         kind = Declined
     else:
         kind = TransactionRejected
+    if reason_code == "11":
+        known: str | None = _duplicate_message(operation)
+    elif reason_code == "16" and operation == "void":
+        known = _VOID_NOT_FOUND
+    else:
+        known = REASON_MESSAGES.get(reason_code or "")
     base = known or reason
     label = "Declined: " if kind is Declined and not base.startswith("Declined") else ""
     message = f"{label}{base}"

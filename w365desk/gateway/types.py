@@ -14,6 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from w365desk.gateway.cards import (
+    AMEX,
+    CardNumberError,
+    card_brand,
+    check_card_number,
+    is_ascii_digits,
+)
 from w365desk.gateway.errors import InvalidField
 
 ValidationMode = Literal["none", "testMode", "liveMode"]
@@ -27,55 +34,8 @@ DEFAULT_DUPLICATE_WINDOW_S = 120
 _MAX_AMOUNT = Decimal("999999999.99")
 _CENT = Decimal("0.01")
 _SEPARATORS = re.compile(r"[ \-]")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-# Authorize.Net's own names (the cardType it reports), so locally detected and
-# gateway-reported brands compare equal.
-VISA = "Visa"
-MASTERCARD = "MasterCard"
-AMEX = "AmericanExpress"
-DISCOVER = "Discover"
-JCB = "JCB"
-DINERS = "DinersClub"
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def _prefix_in(digits: str, length: int, low: int, high: int) -> bool:
-    return len(digits) >= length and low <= int(digits[:length]) <= high
-
-
-def card_brand(digits: str) -> str | None:
-    """The card network for a number, by its issuer prefix; None when unrecognised."""
-    if digits.startswith("4"):
-        return VISA
-    if _prefix_in(digits, 2, 51, 55) or _prefix_in(digits, 4, 2221, 2720):
-        return MASTERCARD
-    if digits[:2] in ("34", "37"):
-        return AMEX
-    if (
-        digits.startswith(("6011", "65"))
-        or _prefix_in(digits, 3, 644, 649)
-        or _prefix_in(digits, 6, 622126, 622925)
-    ):
-        return DISCOVER
-    # 3088/3096/3112/3158/3337 are JCB's older ranges (the sandbox test card uses 3088).
-    if _prefix_in(digits, 4, 3528, 3589) or digits[:4] in ("3088", "3096", "3112", "3158", "3337"):
-        return JCB
-    if _prefix_in(digits, 3, 300, 305) or digits[:2] in ("36", "38", "39"):
-        return DINERS
-    return None
 
 
 def _check_length(field_name: str, label: str, value: str | None, limit: int) -> None:
@@ -116,37 +76,32 @@ class CardInput:
     cvv: str | None = None
 
     def __post_init__(self) -> None:
-        digits = _SEPARATORS.sub("", self.number or "")
-        if not digits:
-            raise InvalidField("card_number", "Enter the card number.")
-        if not digits.isdigit():
-            raise InvalidField(
-                "card_number", "The card number may contain only digits, spaces and dashes."
-            )
-        if not 12 <= len(digits) <= 19:
-            raise InvalidField(
-                "card_number",
-                f"A card number has 12 to 19 digits; this one has {len(digits)}.",
-            )
-        if not luhn_valid(digits):
-            raise InvalidField(
-                "card_number",
-                "This card number is not valid (its check digit does not match). "
-                "Please check it for a typo.",
-            )
+        try:
+            digits = check_card_number(self.number)
+        except CardNumberError as error:
+            # The message names the problem, never the number.
+            problem = str(error)
+        else:
+            problem = None
+        if problem is not None:
+            raise InvalidField("card_number", problem)
         object.__setattr__(self, "number", digits)
         _check_expiry_parts(self.exp_month, self.exp_year)
         if self.cvv is not None:
             cvv = self.cvv.strip()
             wanted = 4 if card_brand(digits) == AMEX else 3
-            if not cvv.isdigit() or len(cvv) != wanted:
+            if not is_ascii_digits(cvv) or len(cvv) != wanted:
                 raise InvalidField(
                     "cvv", f"The security code (CVV) for this card must be {wanted} digits."
                 )
             object.__setattr__(self, "cvv", cvv)
 
     @property
-    def brand(self) -> str | None:
+    def brand(self) -> str:
+        """The brand guessed from the number's prefix (``"Unknown"`` when unrecognised).
+
+        Only a hint for the person typing: what the gateway reports is the brand to keep.
+        """
         return card_brand(self.number)
 
     @property
@@ -171,7 +126,7 @@ class CardInput:
 
 
 def aba_routing_valid(digits: str) -> bool:
-    if len(digits) != 9 or not digits.isdigit():
+    if len(digits) != 9 or not is_ascii_digits(digits):
         return False
     d = [int(c) for c in digits]
     total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
@@ -198,7 +153,7 @@ class BankAccountInput:
                 "this one is not valid.",
             )
         account = _SEPARATORS.sub("", self.account_number or "")
-        if not account.isdigit() or not 4 <= len(account) <= 17:
+        if not is_ascii_digits(account) or not 4 <= len(account) <= 17:
             raise InvalidField("account_number", "The bank account number must be 4 to 17 digits.")
         name = (self.name_on_account or "").strip()
         if not name:
@@ -343,6 +298,19 @@ def check_amount(amount: Decimal, field_name: str = "amount") -> Decimal:
     return amount.quantize(_CENT)
 
 
+def check_invoice_number(invoice_number: str | None) -> str:
+    """The invoice number a charge or refund is sent with: 1 to 20 characters."""
+    value = invoice_number.strip() if isinstance(invoice_number, str) else ""
+    if not value:
+        raise InvalidField(
+            "invoice_number",
+            "Give the invoice number: the gateway keeps it with the transaction, and it is "
+            "how the transaction is found again if its answer is lost.",
+        )
+    _check_length("invoice_number", "The invoice number", value, 20)
+    return value
+
+
 def check_year_month(month: str) -> tuple[int, int]:
     match = _MONTH.match(month or "")
     if not match or not 1 <= int(match.group(2)) <= 12:
@@ -354,14 +322,16 @@ def check_year_month(month: str) -> tuple[int, int]:
 class ChargeRequest:
     """Charge a stored payment profile (``authCaptureTransaction``).
 
-    ``cvv`` is optional: when the customer is present it lets the issuer check the
-    security code again. It is never shown by ``repr``.
+    ``invoice_number`` is required: the gateway keeps it with the transaction (it keeps
+    no ``ref_id``), so it is what finds a charge whose answer was lost. ``cvv`` is
+    optional: when the customer is present it lets the issuer check the security code
+    again. It is never shown by ``repr``.
     """
 
     customer_profile_id: str
     payment_profile_id: str
     amount: Decimal
-    invoice_number: str | None = None
+    invoice_number: str = field(kw_only=True)
     ref_id: str | None = None
     description: str | None = None
     duplicate_window_s: int = DEFAULT_DUPLICATE_WINDOW_S
@@ -371,9 +341,9 @@ class ChargeRequest:
         if not self.customer_profile_id or not self.payment_profile_id:
             raise InvalidField("payment_profile_id", "Choose the payment profile to charge.")
         object.__setattr__(self, "amount", check_amount(self.amount))
-        if self.cvv is not None and (not self.cvv.isdigit() or len(self.cvv) not in (3, 4)):
+        if self.cvv is not None and (not is_ascii_digits(self.cvv) or len(self.cvv) not in (3, 4)):
             raise InvalidField("cvv", "The security code (CVV) must be 3 or 4 digits.")
-        _check_length("invoice_number", "The invoice number", self.invoice_number, 20)
+        object.__setattr__(self, "invoice_number", check_invoice_number(self.invoice_number))
         _check_length("ref_id", "The reference id", self.ref_id, 20)
         _check_length("description", "The description", self.description, 255)
         if not 0 <= self.duplicate_window_s <= MAX_DUPLICATE_WINDOW_S:
@@ -389,14 +359,16 @@ class RefundRequest:
 
     ``last4`` is the last four digits of the card or bank account the original
     transaction used (the gateway matches it against the original).
+    ``invoice_number`` is required for the same reason as a charge's: it is what finds
+    a refund whose answer was lost.
     """
 
     transaction_id: str
     amount: Decimal
     last4: str
+    invoice_number: str = field(kw_only=True)
     kind: PaymentKind = "card"
     ref_id: str | None = None
-    invoice_number: str | None = None
     customer_profile_id: str | None = None
     payment_profile_id: str | None = None
 
@@ -404,14 +376,21 @@ class RefundRequest:
         if not self.transaction_id:
             raise InvalidField("transaction_id", "Choose the transaction to refund.")
         object.__setattr__(self, "amount", check_amount(self.amount))
-        if len(self.last4) != 4 or not self.last4.isdigit():
+        if len(self.last4) != 4 or not is_ascii_digits(self.last4):
             raise InvalidField("last4", "Give the last 4 digits of the card or account.")
-        _check_length("invoice_number", "The invoice number", self.invoice_number, 20)
+        object.__setattr__(self, "invoice_number", check_invoice_number(self.invoice_number))
         _check_length("ref_id", "The reference id", self.ref_id, 20)
 
 
 @dataclass(frozen=True)
 class ChargeResult:
+    """The gateway's verdict on a charge.
+
+    The gateway's answer to a charge carries no amount, so ``requested_amount``,
+    ``ref_id`` and ``invoice_number`` are what was *sent*, named as such; the amount the
+    gateway holds is in ``transaction_details`` (``amount`` / ``settle_amount``).
+    """
+
     transaction_id: str
     response_code: str
     auth_code: str | None
@@ -420,7 +399,7 @@ class ChargeResult:
     account_number_masked: str | None
     account_type: str | None
     message: str
-    amount: Decimal
+    requested_amount: Decimal
     ref_id: str | None = None
     invoice_number: str | None = None
 
@@ -440,14 +419,15 @@ class ChargeResult:
 
 @dataclass(frozen=True)
 class TransactionResult:
-    """The answer to a refund or a void."""
+    """The answer to a refund or a void. ``requested_amount`` is what a refund asked for
+    (None for a void); like ``ChargeResult`` the answer itself carries no amount."""
 
     transaction_id: str
     response_code: str
     reference_transaction_id: str
     auth_code: str | None
     message: str
-    amount: Decimal | None = None
+    requested_amount: Decimal | None = None
     ref_id: str | None = None
 
     @property
