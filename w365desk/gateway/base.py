@@ -2,7 +2,9 @@
 
 Services depend on this, never on the Authorize.Net adapter. Every operation raises
 only ``GatewayError`` subclasses (see ``errors.py``); money-moving operations raise
-``OutcomeUnknown`` when a request may have been processed but its answer was lost.
+``OutcomeUnknown`` whenever the request may have been processed and the answer does not
+prove otherwise (lost or unreadable, or an error that does not rule out that money
+moved), carrying the invoice number and transaction ids to look it up by.
 Implementations must be safe to call from several threads at once.
 """
 
@@ -52,7 +54,10 @@ class Gateway(Protocol):
         *,
         validation_mode: ValidationMode = "testMode",
         make_default: bool = False,
-    ) -> MaskedPaymentProfile: ...
+    ) -> MaskedPaymentProfile:
+        """Store a card. The brand returned is the gateway's (None if it could not be
+        read back); the card number never leaves this call."""
+        ...
 
     def add_bank_account(
         self,
@@ -111,11 +116,20 @@ class Gateway(Protocol):
         ...
 
     # transactions
-    def charge_profile(self, request: ChargeRequest) -> ChargeResult: ...
+    def charge_profile(self, request: ChargeRequest) -> ChargeResult:
+        """``Declined``/``TransactionRejected``/``DuplicateTransaction``: nothing charged.
+        ``GatewayUnavailable`` (or another request-level kind): provably not processed.
+        ``OutcomeUnknown``: look it up before charging again."""
+        ...
 
-    def refund(self, request: RefundRequest) -> TransactionResult: ...
+    def refund(self, request: RefundRequest) -> TransactionResult:
+        """Errors as for ``charge_profile``."""
+        ...
 
-    def void(self, transaction_id: str, *, ref_id: str | None = None) -> TransactionResult: ...
+    def void(self, transaction_id: str, *, ref_id: str | None = None) -> TransactionResult:
+        """Errors as for ``charge_profile``; a settled transaction cannot be voided
+        (reason code 16): refund it instead."""
+        ...
 
     # reporting (what reconciliation asks after an unknown outcome)
     def transaction_details(self, transaction_id: str) -> TransactionDetails: ...
