@@ -1,4 +1,21 @@
-"""Engine and session set-up for SQLite (embedded default) and PostgreSQL (shared office)."""
+"""Engine and session set-up for SQLite (embedded default) and PostgreSQL (shared office).
+
+On SQLite every transaction takes the database's one write lock (``BEGIN IMMEDIATE``)
+before its first statement, so a read-check-write use case (a stale-edit check, or a row
+"locked" with ``with_for_update``, which SQLite ignores) cannot interleave with another
+writer; other transactions queue behind it for up to the busy timeout. Left to itself,
+Python's sqlite3 driver begins only at the first INSERT/UPDATE, so every read before that
+ran outside any transaction. So the driver is told to keep out (``isolation_level =
+None``, SQLAlchemy's documented recipe for taking over BEGIN) and BEGIN is sent here.
+
+The BEGIN goes out just before the transaction's first statement other than a PRAGMA,
+not when SQLAlchemy begins: connection settings (``PRAGMA synchronous``, ``PRAGMA
+foreign_keys``) only take effect outside a transaction, and reading them must not take
+the write lock. A statement that is itself a BEGIN, COMMIT or ROLLBACK is left alone.
+
+Work that only reads can use :func:`for_reading`: a deferred ``BEGIN`` that neither takes
+nor waits for the write lock (WAL lets it read the last commit while someone writes).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +23,16 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+# Execution option read by the SQLite begin hook; set through for_reading().
+READ_ONLY_OPTION = "w365desk_read_only"
+# Statements sent without opening a transaction first (see the module docstring).
+_OUTSIDE_TRANSACTION_PREFIXES = ("PRAGMA", "BEGIN", "COMMIT", "END", "ROLLBACK")
 
 WAL_SWITCH_ATTEMPTS = 50
 WAL_SWITCH_PAUSE_S = 0.1
@@ -37,21 +58,62 @@ def _ensure_wal(cursor: Any) -> None:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not begin (or implicitly commit) anything; see the module docstring.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # WAL lets the GUI read while a background worker writes.
         _ensure_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # A payment is recorded as pending before it is sent to the gateway. In WAL mode
+        # NORMAL can lose the last commits on power loss, and a lost pending row is a
+        # charge nobody knows about; FULL syncs the WAL at every commit.
+        cursor.execute("PRAGMA synchronous=FULL")
     finally:
         cursor.close()
 
 
+def _begin_before_first_statement(
+    connection: Connection,
+    cursor: Any,
+    statement: str,
+    _parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> None:
+    """Open the database transaction SQLAlchemy believes is open, before its first statement."""
+    driver = cursor.connection
+    if driver.isolation_level is not None:
+        # SQLAlchemy sets "" back after an isolation_level execution option; that would
+        # hand BEGIN (and silent COMMITs before DDL) back to the driver.
+        driver.isolation_level = None
+    if driver.in_transaction or not connection.in_transaction():
+        return
+    if statement.lstrip()[:8].upper().startswith(_OUTSIDE_TRANSACTION_PREFIXES):
+        return
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    # Sent through SQLAlchemy, not the cursor, so it is logged and seen by event listeners
+    # like any statement; being a BEGIN, it does not come back here.
+    connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY_OPTION) else "BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the settings this program relies on for each backend."""
+    """Create an engine with the settings this program relies on for each backend.
+
+    Bound values never appear in SQLAlchemy's error messages or logs: those messages can
+    reach dialogs, log files and crash reports, and values can be personal data.
+    """
+    kwargs["hide_parameters"] = True
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if "isolation_level" in kwargs:
+            raise ValueError(
+                "SQLite engines take their transaction mode from make_engine "
+                "(BEGIN IMMEDIATE, or for_reading()); isolation_level is not supported"
+            )
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             from pathlib import Path
@@ -61,9 +123,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "before_cursor_execute", _begin_before_first_statement)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def for_reading(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that only read.
+
+    On SQLite these begin DEFERRED: they neither take nor wait for the write lock, and
+    read a consistent snapshot of the last commit. Do not write through it: a write there
+    cannot wait its turn and fails with "database is locked" if another desk has written
+    meanwhile. On PostgreSQL reads never wait for row locks, so nothing changes there.
+    """
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

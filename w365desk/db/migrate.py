@@ -31,6 +31,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import OperationalError
 
+from w365desk.db.engine import for_reading
 from w365desk.db.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -129,7 +130,7 @@ def _current_revision(connection: Connection) -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or ``None`` for a database never migrated."""
-    with engine.connect() as connection:
+    with for_reading(engine).connect() as connection:
         return _current_revision(connection)
 
 
@@ -184,26 +185,20 @@ def _sqlite_migration_transaction(connection: Connection, lock_timeout: float) -
 
     Batch migrations rebuild tables by copy-and-rename; with foreign keys on, dropping the
     old table would cascade or fail. Integrity is checked before commit instead.
+
+    ``PRAGMA foreign_keys`` is ignored inside a transaction, so the pragmas go straight to
+    the driver connection, where no SQLAlchemy transaction (and no BEGIN from engine.py)
+    can come first.
     """
-    busy_timeout_ms = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
-    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    driver = connection.connection.driver_connection
+    if driver is None or driver.in_transaction:
+        raise MigrationError("the migration connection is already inside a transaction")
+    busy_timeout_ms = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+    driver.execute("PRAGMA foreign_keys=OFF")
     try:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={max(1, int(lock_timeout * 1000))}")
-        deadline = time.monotonic() + lock_timeout
-        while True:
-            try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-                break
-            except OperationalError as error:
-                connection.rollback()
-                if not _is_sqlite_busy(error):
-                    raise
-                # busy_timeout normally covers the wait; this loop covers a shorter one
-                # (e.g. a deadlock-avoidance SQLITE_BUSY returned without waiting).
-                if time.monotonic() >= deadline:
-                    raise MigrationLockTimeoutError(lock_timeout) from error
-                time.sleep(0.05)
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        driver.execute(f"PRAGMA busy_timeout={max(1, int(lock_timeout * 1000))}")
+        _begin_immediately(connection, lock_timeout)
+        driver.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         try:
             yield
             violations = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -214,9 +209,31 @@ def _sqlite_migration_transaction(connection: Connection, lock_timeout: float) -
             raise
         connection.commit()
     finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout_ms}")
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-        connection.commit()
+        if connection.in_transaction():
+            connection.rollback()
+        driver.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _begin_immediately(connection: Connection, lock_timeout: float) -> None:
+    """Take the write lock, waiting up to ``lock_timeout`` for another desktop to finish."""
+    deadline = time.monotonic() + lock_timeout
+    while True:
+        try:
+            connection.begin()
+            # Sent here rather than left to engine.py, so a busy database is caught here.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as error:
+            if connection.in_transaction():
+                connection.rollback()
+            if not _is_sqlite_busy(error):
+                raise
+            # busy_timeout normally covers the wait; this loop covers a shorter one
+            # (e.g. a deadlock-avoidance SQLITE_BUSY returned without waiting).
+            if time.monotonic() >= deadline:
+                raise MigrationLockTimeoutError(lock_timeout) from error
+            time.sleep(0.05)
 
 
 @contextmanager
@@ -263,7 +280,8 @@ def upgrade(
     ``MigrationLockTimeoutError`` when another desktop holds the lock too long.
     """
     target = head_revision() if revision == "head" else revision
-    with engine.connect() as connection:
+    # Reading only: the everyday start-up must not queue behind (or block) a writer.
+    with for_reading(engine).connect() as connection:
         current = _current_revision(connection)
         _check_known(current)
     if current == target:
