@@ -16,6 +16,7 @@ from w365desk.clock import FrozenClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.migrate import upgrade
 from w365desk.db.models import AccountStatus, AuditEvent
+from w365desk.gateway.cards import luhn_valid
 from w365desk.services import audit
 from w365desk.services.audit import (
     ACTOR_MAX_LENGTH,
@@ -24,7 +25,6 @@ from w365desk.services.audit import (
     contains_card_number,
     current_os_user,
     is_sensitive_key,
-    luhn_valid,
     record_audit,
     record_audit_many,
     serialize_details,
@@ -259,3 +259,8 @@ def test_current_os_user_has_a_safe_fallback(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("USERNAME")
     monkeypatch.delenv("USER", raising=False)
     assert current_os_user() == "unknown-user"
+
+
+def test_full_width_card_number_is_refused_too() -> None:
+    full_width = "".join(chr(ord(c) - ord("0") + 0xFF10) for c in VISA)
+    assert contains_card_number(f"note: {full_width}")

@@ -14,6 +14,7 @@ import getpass
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from w365desk.clock import Clock
 from w365desk.db.models import AuditEvent
+from w365desk.gateway.cards import luhn_valid
 from w365desk.services.errors import SensitiveDataError
 
 ACTOR_MAX_LENGTH = 120
@@ -55,17 +57,9 @@ _CARD_MIN_DIGITS = 13
 _CARD_MAX_DIGITS = 19
 
 
-def luhn_valid(digits: str) -> bool:
-    """True when a string of digits passes the Luhn (mod 10) check used by card numbers."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+def _ascii_digits_keeping_separators(run: str) -> str:
+    # ``\d`` also matches full-width and other Unicode digits; compare them as 0-9.
+    return "".join(char if char in " -" else str(unicodedata.digit(char)) for char in run)
 
 
 def contains_card_number(text: str) -> bool:
@@ -79,7 +73,7 @@ def contains_card_number(text: str) -> bool:
     if not _ENOUGH_DIGITS.search(text):
         return False
     for match in _DIGIT_RUN.finditer(text):
-        groups = _GROUP_SEPARATOR.split(match.group())
+        groups = _GROUP_SEPARATOR.split(_ascii_digits_keeping_separators(match.group()))
         first_start = 1 if match.start() > 0 and text[match.start() - 1] == "+" else 0
         for start in range(first_start, len(groups)):
             digits = ""
