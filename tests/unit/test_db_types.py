@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Engine, Integer, MetaData, Table, func, insert, select
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import StatementError
 
 from w365desk.db.engine import make_engine
-from w365desk.db.types import MAX_MONEY, Money, UTCDateTime
+from w365desk.db.types import MAX_MONEY, Money, Ratio, UTCDateTime, amount_literal
 
 metadata = MetaData()
 probe = Table(
@@ -187,6 +187,218 @@ def test_money_is_whole_cents_in_sqlite_and_numeric_in_postgresql() -> None:
     assert money.process_result_value(Decimal("12.34"), postgresql.dialect()) == Decimal("12.34")
     # AVG and friends hand SQLite's float back; it is still read as cents.
     assert money.process_result_value(1234.5, sqlite.dialect()) == Decimal("12.34")
+
+
+# -- Money in SQL expressions: the same Decimal from SQLite's cents and PostgreSQL's numeric ----
+
+ledger = Table(
+    "ledger_probe",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paid", Money()),
+    Column("total", Money()),
+    Column("parts", Integer),
+)
+
+# paid, total, parts: a third, a zero total, a zero count, a negative amount.
+LEDGER_ROWS = [
+    (Decimal("40.00"), Decimal("100.00"), 3),
+    (Decimal("1.00"), Decimal("3.00"), 0),
+    (Decimal("10.00"), Decimal("0.00"), 2),
+    (Decimal("-0.05"), Decimal("10.05"), 4),
+]
+
+paid, total, parts = ledger.c.paid, ledger.c.total, ledger.c.parts
+
+# Expected per ledger row, written as the exact text of the Decimal each backend must return.
+PER_ROW_EXPRESSIONS: dict[str, tuple[Any, list[str | None]]] = {
+    "paid / total is a ratio": (
+        paid / total,
+        ["0.400000000000", "0.333333333333", None, "-0.00497512437811"],
+    ),
+    "a ratio times 100": (
+        paid / total * 100,
+        ["40.0000000000", "33.3333333333", None, "-0.497512437811"],
+    ),
+    "total / 3": (total / 3, ["33.33", "1.00", "0.00", "3.35"]),
+    "total / 2, half to even": (total / 2, ["50.00", "1.50", "0.00", "5.02"]),
+    "total / a count column": (total / parts, ["33.33", None, "0.00", "2.51"]),
+    "total / 1.5": (total / Decimal("1.5"), ["66.67", "2.00", "0.00", "6.70"]),
+    "abs of a difference": (func.abs(paid - total), ["60.00", "2.00", "10.00", "10.10"]),
+    "round(total * rate, 2)": (
+        func.round(total * Decimal("0.07"), 2),
+        ["7.00", "0.21", "0.00", "0.70"],
+    ),
+    "round(total * rate) to whole units": (
+        func.round(total * Decimal("0.07")),
+        ["7.00", "0.00", "0.00", "1.00"],
+    ),
+    "round(total, 1), half away from zero": (
+        func.round(total, 1),
+        ["100.00", "3.00", "0.00", "10.10"],
+    ),
+    "round(paid, 1) of a negative amount": (
+        func.round(paid, 1),
+        ["40.00", "1.00", "10.00", "-0.10"],
+    ),
+    "round(total, -1) to tens": (func.round(total, -1), ["100.00", "0.00", "0.00", "10.00"]),
+    "coalesce and nullif with amounts written in Python": (
+        func.coalesce(
+            func.nullif(paid, amount_literal(Decimal("1.00"))), amount_literal(Decimal("5.00"))
+        ),
+        ["40.00", "5.00", "10.00", "-0.05"],
+    ),
+    "amount % amount": (total % paid, ["20.00", "0.00", "0.00", "0.00"]),
+    "amount % a quarter": (total % Decimal("0.25"), ["0.00", "0.00", "0.00", "0.05"]),
+}
+
+AGGREGATE_EXPRESSIONS: dict[str, tuple[Any, str | None]] = {
+    "sum / sum is a ratio": (func.sum(paid) / func.sum(total), "0.450685537373"),
+    "avg of amounts, half to even": (func.avg(total), "28.26"),
+    "min": (func.min(paid), "-0.05"),
+    "max": (func.max(total), "100.00"),
+    "sum times a rate, rounded": (func.round(func.sum(total) * Decimal("0.07"), 2), "7.91"),
+}
+
+
+@pytest.fixture
+def ledger_engine(probe_engine: Engine) -> Engine:
+    _fill_ledger(probe_engine)
+    return probe_engine
+
+
+def _fill_ledger(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(ledger),
+            [{"paid": p, "total": t, "parts": n} for p, t, n in LEDGER_ROWS],
+        )
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    assert isinstance(value, Decimal), f"{value!r} is not a Decimal"
+    return str(value)
+
+
+def _evaluate(engine: Engine) -> dict[str, Any]:
+    """Every expression's results, as text, so equal means the very same Decimal."""
+    results: dict[str, Any] = {}
+    with engine.connect() as connection:
+        for name, (expression, _expected) in PER_ROW_EXPRESSIONS.items():
+            rows = connection.execute(select(expression).order_by(ledger.c.id)).scalars()
+            results[name] = [_as_text(value) for value in rows]
+        for name, (expression, _expected) in AGGREGATE_EXPRESSIONS.items():
+            results[name] = _as_text(connection.execute(select(expression)).scalar_one())
+    return results
+
+
+def test_money_expressions_give_the_expected_decimals(ledger_engine: Engine) -> None:
+    expected = {name: values for name, (_expression, values) in PER_ROW_EXPRESSIONS.items()}
+    expected |= {name: value for name, (_expression, value) in AGGREGATE_EXPRESSIONS.items()}
+    assert _evaluate(ledger_engine) == expected
+
+
+def test_sqlite_and_postgresql_give_the_very_same_decimals(
+    tmp_path: Path, postgres_server_database: str | None
+) -> None:
+    if postgres_server_database is None:
+        pytest.skip("W365DESK_TEST_DATABASE_URL is not set")
+    engines = [
+        make_engine(f"sqlite:///{(tmp_path / 'side_by_side.sqlite3').as_posix()}"),
+        make_engine(postgres_server_database),
+    ]
+    try:
+        for engine in engines:
+            metadata.drop_all(engine)
+            metadata.create_all(engine)
+            _fill_ledger(engine)
+        on_sqlite, on_postgresql = (_evaluate(engine) for engine in engines)
+    finally:
+        metadata.drop_all(engines[1])
+        for engine in engines:
+            engine.dispose()
+    assert on_sqlite == on_postgresql
+
+
+def test_sql_functions_of_amounts_are_typed_as_amounts() -> None:
+    typed = [
+        func.abs(paid - total),
+        func.avg(total),
+        func.round(total, 2),
+        func.nullif(total, 0),
+        func.sum(total),
+        func.min(total),
+        func.max(total),
+        func.coalesce(total, amount_literal(0)),
+        total * 2,
+        total / parts,
+    ]
+    assert [type(expression.type) for expression in typed] == [Money] * len(typed)
+    assert isinstance((paid / total).type, Ratio)
+    # Functions of anything else are left as SQLAlchemy makes them.
+    assert not isinstance(func.abs(parts).type, Money)
+    assert not isinstance(func.round(parts, 2).type, Money)
+    assert (
+        str(func.round(parts, 2).compile(dialect=sqlite.dialect()))
+        == "round(ledger_probe.parts, ?)"
+    )
+
+
+def test_amounts_compare_exactly_with_fractions_of_a_cent(ledger_engine: Engine) -> None:
+    """A comparison value is not stored, so it may have any precision; it is not rounded."""
+
+    def totals(condition: Any) -> list[Decimal]:
+        with ledger_engine.connect() as connection:
+            statement = select(total).where(condition).order_by(total)
+            return list(connection.execute(statement).scalars())
+
+    assert totals(total > Decimal("10.045")) == [Decimal("10.05"), Decimal("100.00")]
+    assert totals(total > Decimal("10.055")) == [Decimal("100.00")]
+    assert totals(total < Decimal("3.005")) == [Decimal("0.00"), Decimal("3.00")]
+    assert totals(total >= Decimal("3.001")) == [Decimal("10.05"), Decimal("100.00")]
+    assert totals(total == Decimal("3.001")) == []
+    assert totals(total == Decimal("3.000")) == [Decimal("3.00")]
+    assert totals(total.between(Decimal("2.995"), Decimal("10.0499"))) == [Decimal("3.00")]
+    assert totals(total.in_([Decimal("10.05"), Decimal("3.005")])) == [Decimal("10.05")]
+    assert totals(total > 10) == [Decimal("10.05"), Decimal("100.00")]
+    assert totals(total < Decimal("1E+20")) == sorted(t for _p, t, _n in LEDGER_ROWS)
+
+
+def test_storing_a_fraction_of_a_cent_through_arithmetic_is_still_refused(
+    ledger_engine: Engine,
+) -> None:
+    with pytest.raises(StatementError) as raised, ledger_engine.begin() as connection:
+        connection.execute(update(ledger).values(total=total + Decimal("0.005")))
+    assert "more than two decimal places" in str(raised.value.orig)
+    with ledger_engine.connect() as connection:
+        stored = connection.execute(select(total).order_by(ledger.c.id)).scalars().all()
+    assert stored == [t for _p, t, _n in LEDGER_ROWS]
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: total * total, TypeError, "an amount times an amount"),
+        (lambda: total * 0.07, TypeError, "not float"),
+        (lambda: 0.07 * total, TypeError, "not float"),
+        (lambda: total / 1.5, TypeError, "not float"),
+        (lambda: total * True, TypeError, "not bool"),
+        (lambda: total / 0, ZeroDivisionError, "divided by zero"),
+        (lambda: total // 2, TypeError, "no meaning for money"),
+        (lambda: total % parts, TypeError, "no meaning for money"),
+        (lambda: 100 / total, TypeError, "not money"),
+        (lambda: func.round(total, "2"), TypeError, "Python int"),
+        (lambda: amount_literal(Decimal("0.005")), ValueError, "more than two decimal places"),
+        (lambda: amount_literal(0.5), TypeError, "not float"),
+    ],
+)
+def test_meaningless_money_arithmetic_is_refused_when_written(
+    build: Callable[[], Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        build()
 
 
 # -- UTCDateTime -----------------------------------------------------------------------------
