@@ -23,8 +23,10 @@ from w365desk.db.engine import make_engine
 from w365desk.db.migrate import (
     MIGRATION_LOCK_KEY,
     DatabaseTooNewError,
+    MigrationError,
     MigrationLockTimeoutError,
     UnversionedDatabaseError,
+    _run_locked,
     alembic_config,
     current_revision,
     downgrade,
@@ -246,6 +248,65 @@ def test_sqlite_foreign_keys_are_back_on_after_migrating(tmp_path: Path) -> None
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 10_000
     finally:
         engine.dispose()
+
+
+def test_sqlite_migrations_run_in_one_write_transaction_with_foreign_keys_off(
+    tmp_path: Path,
+) -> None:
+    """engine.py opens transactions itself; the migration's pragmas must still take effect."""
+    engine = make_engine(f"sqlite:///{(tmp_path / 'fk_off.sqlite3').as_posix()}")
+    seen: list[tuple[str, int, bool]] = []
+    statements: list[str] = []
+
+    def look(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.strip().upper())
+        if statement.strip().upper().startswith("CREATE TABLE"):
+            driver = cursor.connection
+            foreign_keys = driver.execute("PRAGMA foreign_keys").fetchone()[0]
+            seen.append((statement.split("(")[0].strip(), foreign_keys, driver.in_transaction))
+
+    event.listen(engine, "before_cursor_execute", look)
+    try:
+        upgrade(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", look)
+        engine.dispose()
+
+    assert seen, "the migration created no table"
+    assert {(foreign_keys, in_transaction) for _, foreign_keys, in_transaction in seen} == {
+        (0, True)
+    }
+    migration = statements[statements.index("BEGIN IMMEDIATE") :]
+    assert "PRAGMA FOREIGN_KEY_CHECK" in migration
+    assert statements.count("BEGIN IMMEDIATE") == 1  # one transaction for every revision
+
+
+def test_sqlite_migration_that_breaks_foreign_keys_is_rolled_back(engine: Engine) -> None:
+    """A revision that leaves dangling references is refused whole, before it commits."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL checks foreign keys as it goes")
+    with engine.begin() as connection:
+        _insert_account(connection, "A-1")
+        account_id = connection.execute(text("SELECT id FROM account")).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO contact (account_id, first_name, last_name, is_billing, status,"
+                " created_at, updated_at) VALUES (:account, 'Ann', 'Lee', 0, 'active',"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            ),
+            {"account": account_id},
+        )
+
+    def careless_revision(config: Any, _revision: str | None) -> None:
+        # With foreign keys off nothing stops this; the check before commit must.
+        config.attributes["connection"].execute(text("DELETE FROM account"))
+
+    with pytest.raises(MigrationError, match="broken foreign keys"):
+        _run_locked(engine, 5.0, careless_revision)
+
+    assert _count_accounts(engine) == 1
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
 
 
 def _set_version(engine: Engine, revision: str) -> None:
