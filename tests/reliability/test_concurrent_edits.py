@@ -280,3 +280,27 @@ def test_database_errors_never_show_the_values_that_were_sent(engine: Engine) ->
         )
     assert secret_looking not in str(raised.value)
     assert "parameters hidden" in str(raised.value)
+
+
+def test_search_is_not_held_up_by_a_long_write(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Staff can search while another desk's import holds SQLite's write lock."""
+    service = AccountsService(session_factory, FrozenClock(), "alice")
+    service.create_account(AccountInput(name="Contoso Ltd"))
+    with session_factory.begin() as writer:  # a writer holding its transaction open
+        writer.execute(text("UPDATE account SET phone = '555-0100'"))
+        started = threading.Event()
+        found: list[str] = []
+
+        def search() -> None:
+            started.set()
+            found.extend(summary.name for summary in service.search("cont"))
+
+        reader = threading.Thread(target=search)
+        reader.start()
+        reader.join(timeout=5)
+        assert started.is_set()
+        assert not reader.is_alive(), "the search waited for the writer's lock"
+    assert found == ["Contoso Ltd"]
+    assert service.count_accounts() == 1

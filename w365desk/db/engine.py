@@ -143,3 +143,13 @@ def for_reading(engine: Engine) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     # Objects stay readable after commit: front doors show what a use case returned.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def reading_session(session_factory: sessionmaker[Session]) -> Session:
+    """A session from ``session_factory`` for a use case that only reads.
+
+    On SQLite it neither takes nor waits for the write lock (see ``for_reading``), so a
+    search stays instant while a long import or batch charge is writing.
+    """
+    bind = session_factory.kw["bind"]
+    return session_factory(bind=for_reading(bind))

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from w365desk.clock import Clock
+from w365desk.db.engine import reading_session
 from w365desk.db.models import Account, AccountStatus, Contact, ContactStatus
 from w365desk.services.account_inputs import AccountInput, ContactInput, normalize_account_number
 from w365desk.services.account_numbers import (
@@ -412,7 +413,7 @@ class AccountsService:
 
     def get_account(self, account_id: int) -> AccountView:
         """The account with all its contacts (active and inactive, oldest first)."""
-        with self._session_factory() as session:
+        with reading_session(self._session_factory) as session:
             account = session.get(Account, account_id, options=[selectinload(Account.contacts)])
             if account is None:
                 raise NotFoundError("account", account_id)
@@ -420,7 +421,7 @@ class AccountsService:
 
     def get_account_by_number(self, number: str) -> AccountView:
         normalized = normalize_account_number(number)
-        with self._session_factory() as session:
+        with reading_session(self._session_factory) as session:
             account = session.scalar(
                 select(Account)
                 .where(Account.number == normalized)
@@ -454,7 +455,7 @@ class AccountsService:
         return self._summaries(statement)
 
     def count_accounts(self, *, status: AccountStatus | None = AccountStatus.ACTIVE) -> int:
-        with self._session_factory() as session:
+        with reading_session(self._session_factory) as session:
             statement = select(func.count()).select_from(Account).where(*_status_filter(status))
             return int(session.scalar(statement) or 0)
 
@@ -480,7 +481,7 @@ class AccountsService:
         )
 
     def _summaries(self, statement: Select[tuple[Account]]) -> list[AccountSummary]:
-        with self._session_factory() as session:
+        with reading_session(self._session_factory) as session:
             return [to_account_summary(account) for account in session.scalars(statement)]
 
     # ----------------------------------------------------------------- helpers

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import Clock
+from w365desk.db.engine import reading_session
 from w365desk.db.models import Setting
 from w365desk.services.audit import clean_actor, record_audit
 from w365desk.services.errors import ConflictError
@@ -64,7 +65,7 @@ class SharedSettingsStore:
         unusable (hand-edited, or from a newer version) is logged and replaced by its
         default in the result, so a desk can always start.
         """
-        with self._session_factory() as session:
+        with reading_session(self._session_factory) as session:
             stored = session.execute(
                 select(Setting.key, Setting.value).where(Setting.key.in_(FIELD_NAMES))
             )
