@@ -1,10 +1,12 @@
 """Accept.js from the offline sandbox, in a real browser: the card goes from the page
 straight to the sandbox, the page gets a one-time nonce, and the adapter turns that
-nonce into a stored payment profile (the app's server never sees the number)."""
+nonce into a stored payment profile (the app's server never sees the number). A page
+can do nothing else with the sandbox: no charges, no control requests, no real cards."""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -150,3 +152,49 @@ def test_wrong_client_key_is_refused(page: Any, page_url: str) -> None:
     assert response["messages"]["resultCode"] == "Error"
     assert [m["code"] for m in response["messages"]["message"]] == ["E_WC_21"]
     assert "opaqueData" not in response
+
+
+def test_a_real_looking_card_is_refused_in_the_browser(page: Any, page_url: str) -> None:
+    response = _tokenize(page, page_url, "5105105105105100", "12", "2031", "123")
+    assert response["messages"]["resultCode"] == "Error"
+    (message,) = response["messages"]["message"]
+    assert message["code"] == "E_WC_05"
+    assert "offline sandbox" in message["text"] and "test card" in message["text"]
+    assert "opaqueData" not in response
+
+
+CHARGE = """<?xml version="1.0" encoding="utf-8"?>
+<createTransactionRequest xmlns="AnetApi/xml/v1/schema/AnetApiSchema.xsd">
+<merchantAuthentication><name>{login}</name><transactionKey>{key}</transactionKey>
+</merchantAuthentication><transactionRequest>
+<transactionType>authCaptureTransaction</transactionType><amount>99.00</amount>
+<payment><creditCard><cardNumber>4111111111111111</cardNumber>
+<expirationDate>2031-12</expirationDate></creditCard></payment>
+</transactionRequest></createTransactionRequest>"""
+
+NO_CORS_POST = """async ([url, body]) => {
+  await fetch(url, {method: "POST", mode: "no-cors", body: body,
+                    headers: {"Content-Type": "text/plain"}});
+  return true;
+}"""
+
+
+def test_a_page_cannot_charge_or_control_the_sandbox(
+    page: Any, page_url: str, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Simple cross-origin posts need no preflight; the browser's Origin header gives them away."""
+    caplog.set_level(logging.DEBUG, logger="w365desk.gateway.sandbox")
+    page.goto(page_url)
+    charge = CHARGE.format(login=DEFAULT_API_LOGIN_ID, key=sandbox.transaction_key)
+    fault = json.dumps({"requestType": "*", "kind": "http_500"})
+    page.evaluate(NO_CORS_POST, [sandbox.api_url, charge])
+    page.evaluate(NO_CORS_POST, [sandbox.base_url + "/sandbox/faults", fault])
+    page.evaluate(NO_CORS_POST, [sandbox.base_url + "/sandbox/settle", ""])
+    refused = [r.getMessage() for r in caplog.records if '" 403 ' in r.getMessage()]
+    assert [line.split('"')[1] for line in refused] == [
+        "POST /xml/v1/request.api HTTP/1.1",
+        "POST /sandbox/faults HTTP/1.1",
+        "POST /sandbox/settle HTTP/1.1",
+    ]
+    assert sandbox.ledger() == []
+    assert sandbox.faults.snapshot() == {}

@@ -272,6 +272,19 @@ class Sdk:
             request.validationMode = validation_mode
         return self.call(controllers.createCustomerPaymentProfileController, request)
 
+    def update_payment_profile(
+        self, customer_id: str, profile_id: str, payment: Any, bill_to: Any = None
+    ) -> Answer:
+        profile = contracts.customerPaymentProfileExType()
+        if bill_to is not None:
+            profile.billTo = bill_to
+        profile.payment = payment
+        profile.customerPaymentProfileId = profile_id
+        request = contracts.updateCustomerPaymentProfileRequest()
+        request.customerProfileId = customer_id
+        request.paymentProfile = profile
+        return self.call(controllers.updateCustomerPaymentProfileController, request)
+
     def customer_with_card(
         self, number: str = VISA, zip_code: str = "98004", merchant_customer_id: str = "ACME-1"
     ) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""Accept: the securePaymentContainerRequest call (JSON and XML), CORS, and the Accept.js script.
+"""Accept: the securePaymentContainerRequest call (JSON and XML), CORS and what web pages may do,
+and the Accept.js script.
 
 The script itself is run in Node against the live sandbox (a full browser test lives
 with the link-server tests); Node's fetch stands in for the browser's XMLHttpRequest.
@@ -7,6 +8,7 @@ with the link-server tests); Node's fetch stands in for the browser's XMLHttpReq
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -22,8 +24,13 @@ from sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
 
 from w365desk.clock import FrozenClock
 from w365desk.gateway.sandbox import Fault, SandboxServer
+from w365desk.gateway.sandbox.cards import NOT_A_TEST_CARD_TEXT, TEST_CARDS
 
 MASTERCARD = "5424000000000015"
+# Well-formed (Luhn, length, brand prefix) but not one of Authorize.Net's test cards.
+REAL_LOOKING_CARD = "5105105105105100"
+PAGE_ORIGIN = "http://127.0.0.1:9"
+ACCEPT_CALL = "sandbox securePaymentContainerRequest"
 
 
 @pytest.fixture
@@ -71,12 +78,15 @@ def container(
     }
 
 
-def post_json(sandbox: SandboxServer, document: Any) -> requests.Response:
+def post_json(
+    sandbox: SandboxServer, document: Any, origin: str | None = PAGE_ORIGIN
+) -> requests.Response:
+    """Post as a page's script does (with ``Origin``), or as a program (``origin=None``)."""
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if origin is not None:
+        headers["Origin"] = origin
     return requests.post(
-        sandbox.api_url,
-        data=json.dumps(document).encode(),
-        headers={"Content-Type": "application/json; charset=utf-8", "Origin": "http://127.0.0.1:9"},
-        timeout=10,
+        sandbox.api_url, data=json.dumps(document).encode(), headers=headers, timeout=10
     )
 
 
@@ -160,6 +170,7 @@ def test_the_transaction_key_does_not_open_accept(sandbox: SandboxServer) -> Non
     ("token", "text"),
     [
         ({"cardNumber": "5424000000000016", "expirationDate": "122029"}, "Card Number is invalid."),
+        ({"cardNumber": REAL_LOOKING_CARD, "expirationDate": "122029"}, NOT_A_TEST_CARD_TEXT),
         ({"cardNumber": MASTERCARD, "expirationDate": "132029"}, "Expiration Date is invalid."),
         ({"cardNumber": MASTERCARD, "expirationDate": "122025"}, "The credit card has expired."),
         (
@@ -177,9 +188,21 @@ def test_bad_card_data_is_refused_naming_the_field(
     assert token["cardNumber"].encode() not in answer.content
 
 
+def test_a_real_looking_card_is_refused_and_never_tokenized(sandbox: SandboxServer) -> None:
+    token = {"cardNumber": REAL_LOOKING_CARD, "expirationDate": "122029", "cardCode": "123"}
+    answer = post_json(sandbox, container(sandbox, token))
+    message = read_json(answer)["messages"]["message"][0]
+    assert message["code"] == "E00013"
+    assert "offline sandbox" in message["text"] and "test card" in message["text"]
+    assert REAL_LOOKING_CARD.encode() not in answer.content
+    assert sandbox.api.nonces.holds_payment_data() == 0
+    with pytest.raises(ValueError, match="published test card numbers"):
+        sandbox.issue_nonce(REAL_LOOKING_CARD, 12, 2031)
+
+
 def test_only_the_accept_call_is_spoken_in_json(sandbox: SandboxServer) -> None:
     document = {"authenticateTestRequest": {"merchantAuthentication": {"name": "x"}}}
-    message = read_json(post_json(sandbox, document))["messages"]["message"][0]
+    message = read_json(post_json(sandbox, document, origin=None))["messages"]["message"][0]
     assert message["code"] == "E00004"
 
 
@@ -272,12 +295,61 @@ def test_cors_preflight_on_the_api_path(sandbox: SandboxServer) -> None:
     assert answer.headers["Access-Control-Allow-Headers"].lower() == "content-type"
 
 
-def test_accept_js_is_served(sandbox: SandboxServer) -> None:
+def test_accept_js_is_served_knowing_the_test_cards(sandbox: SandboxServer) -> None:
     answer = requests.get(sandbox.accept_js_url, timeout=10)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "application/javascript; charset=utf-8"
+    assert "Access-Control-Allow-Origin" not in answer.headers  # a <script> needs none
     assert "dispatchData" in answer.text
     assert "/xml/v1/request.api" in answer.text
+    assert f"var TEST_CARDS = {json.dumps(sorted(TEST_CARDS))};" in answer.text
+
+
+# --- what a web page may do ----------------------------------------------------------------------
+
+
+def test_only_the_json_accept_call_carries_cors_headers(sandbox: SandboxServer, sdk: Sdk) -> None:
+    assert post_json(sandbox, container(sandbox)).headers["Access-Control-Allow-Origin"] == "*"
+    sdk.call(controllers.authenticateTestController, contracts.authenticateTestRequest())
+    assert "Access-Control-Allow-Origin" not in sdk.wire.last.headers
+    for path in ("/sandbox/ledger", "/nothing"):
+        answer = requests.get(sandbox.base_url + path, timeout=10)
+        assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_page_cannot_charge_through_a_simple_cross_origin_post(
+    sandbox: SandboxServer, sdk: Sdk, content_type: str
+) -> None:
+    """A form or no-cors fetch needs no preflight, but carries Origin: nothing is processed."""
+    customer_id, profile_id = sdk.customer_with_card()
+    request = sdk.profile_charge_request(customer_id, profile_id, "50.00", "INV-PAGE")
+    body = sdk.body(controllers.createTransactionController, request)
+    answer = requests.post(
+        sandbox.api_url,
+        data=body,
+        headers={"Content-Type": content_type, "Origin": "https://evil.example"},
+        timeout=10,
+    )
+    assert answer.status_code == 403
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    assert sandbox.ledger() == []
+    # The same bytes from a program (no Origin) are the ordinary API.
+    assert requests.post(sandbox.api_url, data=body, timeout=10).status_code == 200
+    assert [entry.invoice_number for entry in sandbox.ledger()] == ["INV-PAGE"]
+
+
+def test_a_page_may_send_the_accept_call_only_as_declared_json(sandbox: SandboxServer) -> None:
+    answer = requests.post(
+        sandbox.api_url,
+        data=json.dumps(container(sandbox)).encode(),
+        headers={"Content-Type": "text/plain", "Origin": PAGE_ORIGIN},
+        timeout=10,
+    )
+    assert answer.status_code == 403
+    assert sandbox.api.nonces.holds_payment_data() == 0
+    other = {"authenticateTestRequest": {"merchantAuthentication": {"name": "x"}}}
+    assert post_json(sandbox, other).status_code == 403
 
 
 NODE_HARNESS = r"""
@@ -328,13 +400,15 @@ def run_accept_js(tmp_path: Path, sandbox: SandboxServer, scenarios: list[Any]) 
 
 
 def test_accept_js_dispatch_data_returns_nonces_and_library_errors(
-    tmp_path: Path, sandbox: SandboxServer, sdk: Sdk
+    tmp_path: Path, sandbox: SandboxServer, sdk: Sdk, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="w365desk.gateway.sandbox")
     auth = {"apiLoginID": sandbox.api_login_id, "clientKey": sandbox.client_key}
     card = {"cardNumber": "5424 0000 0000 0015", "month": "12", "year": "2039", "cardCode": "123"}
     scenarios = [
         {"authData": auth, "cardData": card},
         {"authData": auth, "cardData": card | {"cardNumber": "5424000000000016"}},
+        {"authData": auth, "cardData": card | {"cardNumber": "5105 1051 0510 5100"}},
         {"authData": auth, "cardData": card | {"month": "13"}},
         {"authData": auth, "cardData": card | {"year": "20x9"}},
         {"authData": auth, "cardData": card | {"year": "2020"}},
@@ -357,6 +431,7 @@ def test_accept_js_dispatch_data_returns_nonces_and_library_errors(
     assert codes == [
         ["I_WC_01"],
         ["E_WC_05"],
+        ["E_WC_05"],
         ["E_WC_06"],
         ["E_WC_07"],
         ["E_WC_08"],
@@ -370,10 +445,16 @@ def test_accept_js_dispatch_data_returns_nonces_and_library_errors(
     assert (
         results[1]["messages"]["message"][0]["text"] == "Please provide valid credit card number."
     )
-    assert results[6]["messages"]["resultCode"] == "Error"
+    not_a_test_card = results[2]["messages"]["message"][0]["text"]
+    assert "offline sandbox" in not_a_test_card and "test card" in not_a_test_card
+    assert results[7]["messages"]["resultCode"] == "Error"
     assert results[0]["opaqueData"]["dataDescriptor"] == "COMMON.ACCEPT.INAPP.PAYMENT"
     nonce = results[0]["opaqueData"]["dataValue"]
     charge = sdk.charge_payment(sdk.opaque(nonce), bill_to=sdk.bill_to())
     assert charge.value("transactionResponse/responseCode") == "1"
     assert charge.value("transactionResponse/accountNumber") == "XXXX0015"
-    assert "opaqueData" in results[9]
+    assert "opaqueData" in results[10]
+    # Refused in the page: the real-looking number never reached the sandbox. Only the good
+    # card, the wrong key and the bank account made a call.
+    calls = [r.getMessage() for r in caplog.records if r.getMessage().startswith(ACCEPT_CALL)]
+    assert calls == [f"{ACCEPT_CALL} -> {code}" for code in ("I00001", "E00007", "I00001")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -219,7 +220,14 @@ def test_an_unreadable_request_meets_the_every_type_fault(sandbox: SandboxServer
 
 
 def control(sandbox: SandboxServer, method: str, path: str, body: Any = None) -> requests.Response:
-    return requests.request(method, sandbox.base_url + path, json=body, timeout=10)
+    """A control request as a local program sends it: JSON, no Origin."""
+    return requests.request(
+        method,
+        sandbox.base_url + path,
+        data=b"" if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
 
 
 def test_faults_set_and_cleared_over_json(sandbox: SandboxServer, sdk: Sdk) -> None:
@@ -314,6 +322,66 @@ def test_unknown_control_path(sandbox: SandboxServer) -> None:
     answer = control(sandbox, "POST", "/sandbox/explode")
     assert answer.status_code == 404
     assert "no POST /sandbox/explode" in answer.json()["error"]
+
+
+FAULT = {"requestType": "*", "kind": "http_500"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body"),
+    [
+        # A page's form post or no-cors fetch: no preflight, but the browser adds Origin.
+        ("POST", "/sandbox/faults", {"Content-Type": "text/plain"}, json.dumps(FAULT)),
+        ("POST", "/sandbox/settle", {"Content-Type": "application/x-www-form-urlencoded"}, ""),
+        # Even declared JSON is refused once it comes from a page.
+        ("POST", "/sandbox/faults", {"Content-Type": "application/json"}, json.dumps(FAULT)),
+        ("DELETE", "/sandbox/faults", {}, ""),
+        ("GET", "/sandbox/ledger", {}, ""),
+    ],
+)
+def test_web_pages_cannot_use_the_control_endpoints(
+    sandbox: SandboxServer, sdk: Sdk, method: str, path: str, headers: dict[str, str], body: str
+) -> None:
+    sandbox.set_fault("getTransactionDetailsRequest", Fault("busy"))
+    customer_id, profile_id = sdk.customer_with_card()
+    sdk.charge_profile(customer_id, profile_id, "4.00", "INV-C")
+    answer = requests.request(
+        method,
+        sandbox.base_url + path,
+        data=body.encode(),
+        headers=headers | {"Origin": "https://evil.example"},
+        timeout=10,
+    )
+    assert answer.status_code == 403
+    assert "do not answer web pages" in answer.text
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    assert b"INV-C" not in answer.content
+    assert set(sandbox.faults.snapshot()) == {"getTransactionDetailsRequest"}
+    assert sdk.details(sandbox.ledger()[0].transaction_id).code == "E00053"  # still set
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_control_writes_must_be_declared_json(
+    sandbox: SandboxServer, content_type: str | None
+) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    answer = requests.post(
+        sandbox.base_url + "/sandbox/faults", data=json.dumps(FAULT), headers=headers, timeout=10
+    )
+    assert answer.status_code == 415
+    assert "application/json" in answer.text
+    assert sandbox.faults.snapshot() == {}
+
+
+def test_a_rebound_host_name_cannot_use_the_control_endpoints(sandbox: SandboxServer) -> None:
+    """A page whose own name now points at 127.0.0.1 reads "same-origin" GETs without Origin."""
+    answer = requests.get(
+        sandbox.base_url + "/sandbox/ledger",
+        headers={"Host": f"evil.example:{sandbox.port}"},
+        timeout=10,
+    )
+    assert answer.status_code == 403
+    assert "localhost only" in answer.text
 
 
 def test_hung_requests_do_not_block_other_clients(

@@ -3,16 +3,22 @@ the data-folder lock and the ``w365desk sandbox`` command."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -22,11 +28,21 @@ from sandbox_sdk_support import RemoteSandbox, Sdk, Wire, objectify_answer, stri
 
 from w365desk.clock import FrozenClock
 from w365desk.gateway.sandbox import SandboxServer
-from w365desk.gateway.sandbox.cards import TEST_CARDS
-from w365desk.gateway.sandbox.dirlock import DataDirInUse
-from w365desk.gateway.sandbox.state import STATE_FILE_NAME, StateFileError
+from w365desk.gateway.sandbox.cards import NOT_A_TEST_CARD_TEXT, TEST_CARDS
+from w365desk.gateway.sandbox.dirlock import DataDirInUse, DataDirLock
+from w365desk.gateway.sandbox.journal import JournalWriter
+from w365desk.gateway.sandbox.server import REQUEST_TIMEOUT_S, _Handler
+from w365desk.gateway.sandbox.state import (
+    JOURNAL_FILE_NAME,
+    STATE_FILE_NAME,
+    StateFileError,
+    StateStore,
+    state_to_json,
+)
 
 NAMESPACE = "AnetApi/xml/v1/schema/AnetApiSchema.xsd"
+# Passes every check a card number can pass (length, Luhn, Mastercard prefix); not a test card.
+REAL_CARD = "5105105105105100"
 AUTH = (
     "<merchantAuthentication><name>w365sandbox</name>"
     "<transactionKey>w365SandboxKey16</transactionKey></merchantAuthentication>"
@@ -196,22 +212,82 @@ def build_history(sdk: Sdk, sandbox: SandboxServer) -> dict[str, str]:
     }
 
 
-def test_the_state_file_never_holds_card_numbers_or_codes(
+def data_folder_bytes(data_dir: Path) -> bytes:
+    """Everything the sandbox wrote: the snapshot and the journal (and the empty lock)."""
+    return b"".join(path.read_bytes() for path in sorted(data_dir.iterdir()))
+
+
+def stored_payments(data_dir: Path) -> list[dict[str, Any]]:
+    """Every stored payment in the snapshot and in each journal line."""
+    documents = [json.loads((data_dir / STATE_FILE_NAME).read_text(encoding="utf-8"))]
+    journal = (data_dir / JOURNAL_FILE_NAME).read_text(encoding="utf-8").splitlines()
+    documents += [json.loads(line) for line in journal[1:]]
+    found: list[dict[str, Any]] = []
+    for document in documents:
+        for table in ("payment_profiles", "transactions"):
+            found += [r["payment"] for r in (document.get(table) or {}).values() if r]
+    return found
+
+
+def test_a_card_that_is_not_a_test_card_is_refused_and_leaves_no_trace(
+    sdk: Sdk, sandbox: SandboxServer, data_dir: Path
+) -> None:
+    """Staff may type a real card into the default (offline) gateway: it must go nowhere."""
+    created = sdk.create_customer(
+        payment_profiles=[sdk.payment_profile(sdk.card(REAL_CARD, code="123"), sdk.bill_to())]
+    )
+    assert (created.code, created.text) == ("E00013", NOT_A_TEST_CARD_TEXT)
+    customer_id, profile_id = sdk.customer_with_card()
+    added = sdk.add_payment_profile(
+        customer_id, sdk.payment_profile(sdk.card(REAL_CARD), sdk.bill_to("Other"))
+    )
+    assert (added.code, added.text) == ("E00013", NOT_A_TEST_CARD_TEXT)
+    updated = sdk.update_payment_profile(customer_id, profile_id, sdk.card(REAL_CARD))
+    assert (updated.code, updated.text) == ("E00013", NOT_A_TEST_CARD_TEXT)
+    charged = sdk.charge_payment(sdk.card(REAL_CARD, code="123"), bill_to=sdk.bill_to())
+    assert charged.value("transactionResponse/responseCode") == "3"
+    assert charged.value("transactionResponse/errors/error/errorCode") == "6"
+    assert "only Authorize.Net's published test card numbers" in charged.value(
+        "transactionResponse/errors/error/errorText"
+    )
+    assert sandbox.ledger() == []
+    written = data_folder_bytes(data_dir)
+    assert REAL_CARD.encode() not in written
+    assert hashlib.sha256(f"card:{REAL_CARD}".encode()).hexdigest().encode() not in written
+    assert {payment["last4"] for payment in stored_payments(data_dir)} == {"1111"}
+
+
+def test_nothing_card_derived_beyond_last4_brand_and_expiry_is_persisted(
     sdk: Sdk, sandbox: SandboxServer, data_dir: Path
 ) -> None:
     build_history(sdk, sandbox)
     nonce = sandbox.issue_nonce("6011000000000012", 1, 2031, "9999")
     sdk.charge_payment(sdk.opaque(nonce), invoice="N-1")
-    text = (data_dir / STATE_FILE_NAME).read_text(encoding="utf-8")
+    written = data_folder_bytes(data_dir)
     for number in [*TEST_CARDS, "123456789"]:  # every card, and the bank account number
-        assert number not in text
-    for code in ('"1234"', '"901"', '"9999"'):
-        assert code not in text
-    state = json.loads(text)
-    assert len(state["secret"]) == 64
-    stored = next(iter(state["payment_profiles"].values()))["payment"]
-    assert set(stored) >= {"brand", "last4", "expiry", "fingerprint"}
-    assert len(stored["fingerprint"]) == 64
+        assert number.encode() not in written
+    for code in (b'"1234"', b'"901"', b'"9999"'):
+        assert code not in written
+    assert b"secret" not in written
+    payments = stored_payments(data_dir)
+    card_fields = {"kind", "fingerprint", "last4", "brand", "expiry"}
+    public = {hashlib.sha256(f"card:{n}".encode()).hexdigest() for n in TEST_CARDS}
+    for payment in payments:
+        held = {name for name, value in payment.items() if value is not None}
+        if payment["kind"] == "card":
+            assert held == card_fields
+            # A card's fingerprint is the public one of a test card: nothing to reverse.
+            assert payment["fingerprint"] in public
+        else:
+            assert held <= card_fields | {
+                "bank_account_type",
+                "routing_last4",
+                "name_on_account",
+                "echeck_type",
+                "bank_name",
+            }
+            assert "expiry" not in held
+    assert {p["kind"] for p in payments} == {"card", "bank"}
 
 
 def test_state_survives_a_restart(
@@ -241,11 +317,17 @@ def test_state_survives_a_restart(
         assert status(ids["refund"]) == "refundPendingSettlement"
         assert status(ids["voided"]) == "voided"
         assert status(pending.value("transactionResponse/transId")) == ("capturedPendingSettlement")
-        # Duplicates still match after the restart (same fingerprint secret) ...
+        # Test cards still match as duplicates after the restart (public fingerprints) ...
         again = sdk.add_payment_profile(
             ids["customer"], sdk.payment_profile(sdk.card(), sdk.bill_to())
         )
         assert (again.code, again.value("customerPaymentProfileId")) == ("E00039", ids["visa"])
+        # ... bank accounts do not: their key died with the first sandbox (as documented).
+        bank_again = sdk.add_payment_profile(
+            ids["customer"], sdk.payment_profile(sdk.bank(), sdk.bill_to("B"))
+        )
+        assert bank_again.result_code == "Ok"
+        assert bank_again.value("customerPaymentProfileId") != ids["bank"]
         # ... and new ids continue where the old ones stopped.
         new_charge = sdk.charge_profile(ids["customer"], ids["amex"], "4.00", "INV-H4")
         assert int(new_charge.value("transactionResponse/transId")) > int(ids["voided"])
@@ -254,14 +336,51 @@ def test_state_survives_a_restart(
         assert status(ids["refund"]) == "refundSettledSuccessfully"
 
 
-def test_the_state_file_is_replaced_atomically(
+def test_the_data_folder_holds_the_snapshot_the_journal_and_the_lock(
     sdk: Sdk, sandbox: SandboxServer, data_dir: Path
 ) -> None:
     sdk.customer_with_card()
     assert sorted(path.name for path in data_dir.iterdir()) == [
+        "sandbox-journal.jsonl",
         "sandbox-state.json",
         "sandbox.lock",
     ]
+
+
+def test_a_crash_image_of_the_folder_holds_every_change(
+    sdk: Sdk, sandbox: SandboxServer, data_dir: Path, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Copy the folder while the sandbox runs (as a crash would leave it): snapshot plus
+    journal must equal what the sandbox itself writes when it stops."""
+    ids = build_history(sdk, sandbox)
+    amex = sdk.card("370000000000002", "2032-06")
+    updated = sdk.update_payment_profile(ids["customer"], ids["amex"], amex, sdk.bill_to("Amy"))
+    assert updated.code == "I00001"
+    request = contracts.deleteCustomerPaymentProfileRequest()
+    request.customerProfileId = ids["customer"]
+    request.customerPaymentProfileId = ids["bank"]
+    assert sdk.call(controllers.deleteCustomerPaymentProfileController, request).code == "I00001"
+    other, _ = sdk.customer_with_card(merchant_customer_id="GONE-1")
+    request = contracts.deleteCustomerProfileRequest()
+    request.customerProfileId = other
+    assert sdk.call(controllers.deleteCustomerProfileController, request).code == "I00001"
+    request = contracts.validateCustomerPaymentProfileRequest()
+    request.customerProfileId = ids["customer"]
+    request.customerPaymentProfileId = ids["visa"]
+    request.validationMode = "liveMode"
+    sdk.call(controllers.validateCustomerPaymentProfileController, request)
+    sdk.charge_profile(ids["customer"], ids["visa"], "5.00", "INV-LATE")
+    clock.advance(timedelta(seconds=600))
+    # A read that settles what is due: the settlement must be journaled too.
+    assert sdk.details(ids["refund"], wide=True).value("transaction/transactionStatus") == (
+        "refundSettledSuccessfully"
+    )
+    crash_image = tmp_path / "crash-image"
+    shutil.copytree(data_dir, crash_image)
+    sandbox.stop()
+    assert state_to_json(StateStore(crash_image).load()) == state_to_json(
+        StateStore(data_dir).load()
+    )
 
 
 def test_a_corrupt_state_file_stops_the_start_and_is_left_alone(data_dir: Path) -> None:
@@ -278,6 +397,85 @@ def test_a_corrupt_state_file_stops_the_start_and_is_left_alone(data_dir: Path) 
 def test_two_sandboxes_cannot_share_a_data_folder(sandbox: SandboxServer, data_dir: Path) -> None:
     with pytest.raises(DataDirInUse, match="another sandbox is already using"):
         SandboxServer(data_dir).start()
+
+
+def test_stop_waits_for_a_request_that_is_still_writing(
+    sdk: Sdk, sandbox: SandboxServer, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer_id, profile_id = sdk.customer_with_card()
+    body = sdk.body(
+        controllers.createTransactionController,
+        sdk.profile_charge_request(customer_id, profile_id, "42.00", "INV-SLOW"),
+    )
+    writing, may_finish = threading.Event(), threading.Event()
+    events: list[str] = []
+    real_append = JournalWriter.append
+    real_release = DataDirLock.release
+
+    def slow_append(journal: JournalWriter, entry: dict[str, Any]) -> None:
+        writing.set()
+        may_finish.wait(30)
+        real_append(journal, entry)
+        events.append("written")
+
+    def noted_release(lock: DataDirLock) -> None:
+        events.append("folder released")
+        real_release(lock)
+
+    monkeypatch.setattr(JournalWriter, "append", slow_append)
+    monkeypatch.setattr(DataDirLock, "release", noted_release)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        charge = pool.submit(raw_post, sandbox, body)
+        assert writing.wait(20), "the charge never reached the journal"
+        stopping = pool.submit(sandbox.stop)
+        with pytest.raises(FutureTimeout):
+            stopping.result(timeout=0.5)  # still waiting for the charge being written
+        with pytest.raises(DataDirInUse):
+            SandboxServer(data_dir).start()  # and still holding the folder
+        may_finish.set()
+        stopping.result(timeout=30)
+        answer = charge.result(timeout=30)
+    assert events == ["written", "folder released"]
+    assert strict_parse(answer.content).transactionResponse.responseCode == "1"
+    assert [e.invoice_number for e in StateStore(data_dir).load().ledger] == ["INV-SLOW"]
+
+
+def test_a_stopped_engine_refuses_work_and_writes_nothing(
+    sdk: Sdk, sandbox: SandboxServer, data_dir: Path
+) -> None:
+    customer_id, profile_id = sdk.customer_with_card()
+    body = sdk.body(
+        controllers.createTransactionController,
+        sdk.profile_charge_request(customer_id, profile_id, "42.00", "INV-LATE"),
+    )
+    engine = sandbox.api
+    sandbox.stop()
+    before = data_folder_bytes(data_dir)
+    reply = engine.handle(body, "application/xml")
+    assert reply.result_code == "E00001"
+    with pytest.raises(RuntimeError, match="stopped"):
+        engine.settle_now()
+    assert data_folder_bytes(data_dir) == before
+
+
+def test_stop_releases_a_client_that_connected_and_said_nothing(sandbox: SandboxServer) -> None:
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as silent:
+        authenticate = (
+            f'<authenticateTestRequest xmlns="{NAMESPACE}">{AUTH}</authenticateTestRequest>'
+        )
+        assert strict_parse(raw_post(sandbox, authenticate.encode()).content)  # it is serving
+        sandbox.stop()
+        # The server ends the connection itself: stop() did not leave it to the 30 s timeout.
+        assert silent.recv(1) == b""
+
+
+def test_a_client_that_says_nothing_is_dropped_after_the_request_timeout(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _Handler.timeout == REQUEST_TIMEOUT_S == 30  # the default; shortened for the test
+    monkeypatch.setattr(_Handler, "timeout", 0.2)
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as silent:
+        assert silent.recv(1) == b""  # closed by the server, long before the 10 s here
 
 
 def test_stop_is_idempotent_and_a_stopped_sandbox_can_start_again(data_dir: Path) -> None:

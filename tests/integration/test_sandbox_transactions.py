@@ -375,6 +375,36 @@ def test_void_of_an_unsettled_charge(
     assert error_of(sdk.refund(charge, "1.00"))[1] == "54"
 
 
+def test_only_money_that_moves_is_reported_as_settle_amount(
+    sdk: Sdk, sandbox: SandboxServer, visa_profile: tuple[str, str]
+) -> None:
+    """Authorize.Net reports 0.00 for voided (and declined) transactions, before and after
+    settlement; charges and refunds carry their amount."""
+    customer_id, profile_id = visa_profile
+    voided = trans_id(sdk.charge_profile(customer_id, profile_id, "12.00", "INV-S1"))
+    sdk.void(voided)
+    kept = trans_id(sdk.charge_profile(customer_id, profile_id, "30.00", "INV-S2"))
+    declining = sdk.add_payment_profile(
+        customer_id, sdk.payment_profile(sdk.card(), sdk.bill_to("Dee", zip_code="46282"))
+    ).value("customerPaymentProfileId")
+    declined = trans_id(sdk.charge_profile(customer_id, declining, "7.00", "INV-S3"))
+
+    def settle_amounts() -> list[str]:
+        details = [
+            sdk.details(t, wide=True).value("transaction/settleAmount")
+            for t in (voided, kept, declined)
+        ]
+        listed = transaction_list(sdk, customer_id)
+        assert listed.values("transactions/transaction/settleAmount") == details
+        return details
+
+    assert settle_amounts() == ["0.00", "30.00", "0.00"]
+    sandbox.settle_now()
+    assert settle_amounts() == ["0.00", "30.00", "0.00"]
+    refund = trans_id(sdk.refund(kept, "10.00"))
+    assert sdk.details(refund, wide=True).value("transaction/settleAmount") == "10.00"
+
+
 def test_a_settled_charge_cannot_be_voided(
     sdk: Sdk, sandbox: SandboxServer, visa_profile: tuple[str, str]
 ) -> None:

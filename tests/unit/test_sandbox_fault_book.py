@@ -1,14 +1,19 @@
-"""The fault book: precedence, counted uses, validation; and the control JSON parsing."""
+"""The fault book: precedence, counted uses, validation; the control JSON parsing, and who may
+use the control endpoints."""
 
 from __future__ import annotations
+
+from http import HTTPStatus
 
 import pytest
 
 from w365desk.gateway.sandbox.control import (
     ControlError,
     fault_from_json,
+    host_is_loopback,
     is_loopback,
     latency_from_json,
+    refusal,
 )
 from w365desk.gateway.sandbox.faults import FAULT_KINDS, Fault, FaultBook
 
@@ -98,3 +103,63 @@ def test_latency_json() -> None:
 )
 def test_loopback_detection(address: str, loopback: bool) -> None:
     assert is_loopback(address) is loopback
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1:8801", True),
+        ("localhost:8801", True),
+        ("LOCALHOST", True),
+        ("[::1]:8801", True),
+        ("evil.example:8801", False),  # a page that rebound its own name to 127.0.0.1
+        ("127.0.0.1.evil.example", False),
+        ("[::ffff:10.0.0.7]:80", False),
+    ],
+)
+def test_host_header_must_name_this_computer(host: str, loopback: bool) -> None:
+    assert host_is_loopback(host) is loopback
+
+
+def ask(**overrides: object) -> tuple[HTTPStatus, str] | None:
+    request: dict[str, object] = {
+        "client_address": "127.0.0.1",
+        "host": "127.0.0.1:8801",
+        "origin": None,
+        "method": "POST",
+        "path": "/sandbox/faults",
+        "content_type": "application/json",
+    }
+    request.update(overrides)
+    return refusal(**request)  # type: ignore[arg-type]
+
+
+def test_a_local_program_sending_json_is_served() -> None:
+    assert ask() is None
+    assert ask(method="GET", path="/sandbox/ledger", content_type=None) is None
+    assert ask(host=None, content_type="application/json; charset=utf-8") is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "text"),
+    [
+        ({"client_address": "10.0.0.7"}, HTTPStatus.FORBIDDEN, "loopback clients only"),
+        ({"host": "evil.example:8801"}, HTTPStatus.FORBIDDEN, "localhost only"),
+        ({"origin": "https://evil.example"}, HTTPStatus.FORBIDDEN, "do not answer web pages"),
+        ({"origin": "null"}, HTTPStatus.FORBIDDEN, "do not answer web pages"),
+        (
+            {"method": "GET", "path": "/sandbox/ledger", "origin": "http://127.0.0.1:9"},
+            HTTPStatus.FORBIDDEN,
+            "do not answer web pages",
+        ),
+        ({"content_type": "text/plain"}, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "application/json"),
+        ({"content_type": None, "path": "/sandbox/settle"}, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, ""),
+    ],
+)
+def test_web_pages_and_non_json_writes_are_refused(
+    overrides: dict[str, object], status: HTTPStatus, text: str
+) -> None:
+    refused = ask(**overrides)
+    assert refused is not None
+    assert refused[0] == status
+    assert text in refused[1]

@@ -7,6 +7,7 @@ card number never touches the app. JSON answers, like XML ones, start with a BOM
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,11 +15,14 @@ from importlib import resources
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from w365desk.gateway.cards import card_brand
 from w365desk.gateway.sandbox.cards import (
+    NOT_A_TEST_CARD_TEXT,
+    TEST_CARDS,
     bank_account_number_valid,
-    card_brand,
     card_code_valid,
     card_number_well_formed,
+    is_test_card,
     parse_expiry,
     routing_number_valid,
 )
@@ -65,6 +69,8 @@ def _card(token: Mapping[str, Any], now: datetime) -> NonceCard:
         raise missing_field("Card Number")
     if not card_number_well_formed(number):
         raise invalid_field("Card Number")
+    if not is_test_card(number):
+        raise ApiError("E00013", NOT_A_TEST_CARD_TEXT)
     if expiry_text is None:
         raise missing_field("Expiration Date")
     expiry = parse_expiry(expiry_text)
@@ -150,6 +156,15 @@ def json_error(code: str, text: str, ref_id: str | None = None) -> bytes:
     return json_reply(document)
 
 
+# The line of Accept.js that the served script carries filled in with the test cards.
+TEST_CARDS_PLACEHOLDER = "var TEST_CARDS = [];"
+
+
+@functools.cache
 def accept_script() -> bytes:
-    """The Accept.js-compatible script served at ``/v1/Accept.js``."""
-    return resources.files(__package__).joinpath("static", "Accept.js").read_bytes()
+    """The Accept.js-compatible script served at ``/v1/Accept.js``, knowing the test cards."""
+    script = resources.files(__package__).joinpath("static", "Accept.js").read_text("utf-8")
+    if script.count(TEST_CARDS_PLACEHOLDER) != 1:
+        raise RuntimeError("Accept.js has lost its test-card placeholder line")
+    filled = f"var TEST_CARDS = {json.dumps(sorted(TEST_CARDS))};"
+    return script.replace(TEST_CARDS_PLACEHOLDER, filled).encode("utf-8")

@@ -1,8 +1,10 @@
 """The sandbox API engine: one request body in, one response body out.
 
-It authenticates, dispatches by root element to the operation handlers, settles due
-batches first, and writes the state file after every change, all under one lock so
-concurrent requests see a consistent sandbox. It knows nothing of HTTP or faults.
+A body is read once (``read_request``): the server looks at what it names to apply a
+fault, then hands the same reading to ``SandboxApi.answer``. That authenticates,
+dispatches by root element to the operation handlers, settles due batches first,
+and makes every change durable before answering, all under one lock so concurrent
+requests see a consistent sandbox. It knows nothing of HTTP or faults.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from xml.etree.ElementTree import Element
 from w365desk.clock import Clock
 from w365desk.gateway.sandbox import accept, cim, reporting, transactions
 from w365desk.gateway.sandbox.accept import JSON_CONTENT_TYPE
-from w365desk.gateway.sandbox.cards import card_number_well_formed, parse_expiry
+from w365desk.gateway.sandbox.cards import (
+    NOT_A_TEST_CARD_TEXT,
+    card_number_well_formed,
+    is_test_card,
+    parse_expiry,
+)
 from w365desk.gateway.sandbox.context import Context, Handler
 from w365desk.gateway.sandbox.credentials import Credentials
 from w365desk.gateway.sandbox.errors import ApiError, api_text
@@ -32,6 +39,7 @@ from w365desk.gateway.sandbox.state import SandboxState, StateStore
 from w365desk.gateway.sandbox.xmlio import (
     NAMESPACE,
     XML_CONTENT_TYPE,
+    XmlRequest,
     XmlRequestError,
     leaf,
     parse_request,
@@ -66,7 +74,8 @@ HANDLERS: dict[str, Handler] = {
     SECURE_PAYMENT_CONTAINER: accept.secure_payment_container,
 }
 
-# Calls that only read (a due settlement may still change the state before them).
+# Calls that only read (a due settlement may still change the state before them): the
+# records they reach are not journaled.
 READ_ONLY = frozenset(
     {
         "authenticateTestRequest",
@@ -126,6 +135,56 @@ def _error_document(name: str, ref_id: str | None, error: ApiError) -> Element:
     return root
 
 
+@dataclass(frozen=True)
+class RequestInfo:
+    """Just enough about a request to apply a fault before (or instead of) processing it."""
+
+    name: str  # "" when the body cannot be read
+    ref_id: str | None
+    is_json: bool
+
+
+@dataclass(frozen=True)
+class IncomingRequest:
+    """A request body read once: what it names, and its parsed content or why it has none."""
+
+    info: RequestInfo
+    xml: XmlRequest | None = None
+    json_payload: Mapping[str, Any] | None = None
+    problem: ApiError | None = None  # set when the body could not be read
+
+
+def read_request(body: bytes, content_type: str = "") -> IncomingRequest:
+    if _looks_like_json(body, content_type):
+        return _read_json(body)
+    try:
+        request = parse_request(body)
+    except XmlRequestError as error:
+        problem = ApiError("E00003", f"{api_text('E00003')} {error}")
+        return IncomingRequest(RequestInfo("", None, False), problem=problem)
+    info = RequestInfo(request.name, text_of(request.root, "refId"), False)
+    return IncomingRequest(info, xml=request)
+
+
+def _read_json(body: bytes) -> IncomingRequest:
+    unreadable = IncomingRequest(RequestInfo("", None, True), problem=ApiError("E00003"))
+    try:
+        document = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return unreadable
+    if not isinstance(document, dict) or len(document) != 1:
+        return unreadable
+    name, payload = next(iter(document.items()))
+    if not isinstance(payload, dict):
+        return IncomingRequest(RequestInfo(str(name), None, True), problem=ApiError("E00003"))
+    info = RequestInfo(str(name), _json_text(payload.get("refId")), True)
+    return IncomingRequest(info, json_payload=payload)
+
+
+def describe_request(body: bytes, content_type: str = "") -> RequestInfo:
+    return read_request(body, content_type).info
+
+
 class SandboxApi:
     def __init__(
         self,
@@ -139,27 +198,48 @@ class SandboxApi:
         self._credentials = credentials
         self._settlement_delay = settlement_delay
         self._lock = threading.Lock()
+        self._closed = False
         self._state: SandboxState = store.load()
         self.nonces = NonceVault(clock)
-        # Create the file at once so the per-sandbox secret is fixed from the first start.
+        # Fold any journal into a fresh snapshot: start-up replays little next time, and a
+        # state file from an older sandbox is rewritten in today's form at once.
         self._store.save(self._state)
+
+    def close(self) -> None:
+        """Compact the journal into the snapshot and refuse every later request.
+
+        Taking the lock waits for a request that is still writing; after this returns,
+        nothing touches the data folder again.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._store.save(self._state)
+            except OSError:
+                log.exception("sandbox: cannot compact the state at stop; the journal is kept")
+            finally:
+                self._store.close()
 
     # --- requests ------------------------------------------------------------------------------
 
     def handle(self, body: bytes, content_type: str = "") -> Reply:
-        if _looks_like_json(body, content_type):
-            return self._handle_json(body)
-        return self._handle_xml(body)
+        return self.answer(read_request(body, content_type))
 
-    def _handle_xml(self, body: bytes) -> Reply:
-        try:
-            request = parse_request(body)
-        except XmlRequestError as error:
-            problem = ApiError("E00003", f"{api_text('E00003')} {error}")
+    def answer(self, incoming: IncomingRequest) -> Reply:
+        if incoming.info.is_json:
+            return self._answer_json(incoming)
+        return self._answer_xml(incoming)
+
+    def _answer_xml(self, incoming: IncomingRequest) -> Reply:
+        request = incoming.xml
+        if request is None:
+            problem = incoming.problem or ApiError("E00003")
             return self._xml_reply(
                 "", _error_document(ERROR_RESPONSE_ROOT, None, problem), problem.code
             )
-        ref_id = text_of(request.root, "refId")
+        ref_id = incoming.info.ref_id
         if request.namespace != NAMESPACE:
             return self._xml_error(request.name, ref_id, ApiError("E00045"))
         handler = HANDLERS.get(request.name)
@@ -187,10 +267,18 @@ class SandboxApi:
         ref_id: str | None,
         response_name: str,
     ) -> tuple[Element, str]:
+        if self._closed:
+            return _error_document(ERROR_RESPONSE_ROOT, ref_id, ApiError("E00001")), "E00001"
         now = self._clock.now()
-        changed = settle_due(self._state, now, self._settlement_delay)
+        state = self._state
+        state.start_changes()
+        settle_due(state, now, self._settlement_delay)
+        read_only = request_name in READ_ONLY
+        settlement = state.take_changes() if read_only else None
+        if read_only:
+            state.start_changes()
         ctx = Context(
-            state=self._state,
+            state=state,
             now=now,
             nonces=self.nonces,
             ref_id=ref_id,
@@ -204,15 +292,18 @@ class SandboxApi:
             code = error.code
         except Exception:
             log.exception("sandbox: %s failed; state rolled back to the file", request_name)
+            state.take_changes()
             self._state = self._store.load()
             return _error_document(ERROR_RESPONSE_ROOT, ref_id, ApiError("E00001")), "E00001"
-        if changed or request_name not in READ_ONLY:
-            try:
-                self._store.save(self._state)
-            except OSError:
-                log.exception("sandbox: cannot write the state file; request rolled back")
-                self._state = self._store.load()
-                return _error_document(ERROR_RESPONSE_ROOT, ref_id, ApiError("E00001")), "E00001"
+        changes = state.take_changes()
+        if settlement is not None:
+            changes = settlement  # a read reaches records without changing them
+        try:
+            self._store.record(state, changes)
+        except OSError:
+            log.exception("sandbox: cannot write the state; request rolled back")
+            self._state = self._store.load()
+            return _error_document(ERROR_RESPONSE_ROOT, ref_id, ApiError("E00001")), "E00001"
         return root, code
 
     def _xml_error(self, request_name: str, ref_id: str | None, error: ApiError) -> Reply:
@@ -224,17 +315,11 @@ class SandboxApi:
     def _xml_reply(request_name: str, root: Element, code: str) -> Reply:
         return Reply(serialize(root), XML_CONTENT_TYPE, request_name, code)
 
-    def _handle_json(self, body: bytes) -> Reply:
-        try:
-            document = json.loads(body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
-            return self._json_error("", ApiError("E00003"), None)
-        if not isinstance(document, dict) or len(document) != 1:
-            return self._json_error("", ApiError("E00003"), None)
-        request_name, payload = next(iter(document.items()))
-        if not isinstance(payload, dict):
-            return self._json_error(request_name, ApiError("E00003"), None)
-        ref_id = _json_text(payload.get("refId"))
+    def _answer_json(self, incoming: IncomingRequest) -> Reply:
+        request_name, ref_id = incoming.info.name, incoming.info.ref_id
+        payload = incoming.json_payload
+        if payload is None:
+            return self._json_error(request_name, incoming.problem or ApiError("E00003"), None)
         if request_name != SECURE_PAYMENT_CONTAINER:
             # Only the Accept call is spoken in JSON here; everything else uses XML.
             return self._json_error(request_name, ApiError("E00004"), ref_id)
@@ -263,8 +348,16 @@ class SandboxApi:
 
     def settle_now(self) -> None:
         with self._lock:
-            if settle_all(self._state, self._clock.now()):
-                self._store.save(self._state)
+            if self._closed:
+                raise RuntimeError("the sandbox has stopped")
+            self._state.start_changes()
+            settle_all(self._state, self._clock.now())
+            changes = self._state.take_changes()
+            try:
+                self._store.record(self._state, changes)
+            except OSError:
+                self._state = self._store.load()
+                raise
 
     def ledger(self) -> list[LedgerEntry]:
         with self._lock:
@@ -275,37 +368,12 @@ class SandboxApi:
     ) -> str:
         if not card_number_well_formed(card_number):
             raise ValueError("card_number is not a valid card number")
+        if not is_test_card(card_number):
+            raise ValueError(NOT_A_TEST_CARD_TEXT)
         expiry = parse_expiry(f"{exp_year:04d}-{exp_month:02d}")
         if expiry is None:
             raise ValueError("exp_month/exp_year do not form a valid expiry")
         return self.nonces.issue(NonceCard(number=card_number, expiry=expiry, card_code=card_code))
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    """Just enough about a request to apply a fault before (or instead of) processing it."""
-
-    name: str  # "" when the body cannot be read
-    ref_id: str | None
-    is_json: bool
-
-
-def describe_request(body: bytes, content_type: str = "") -> RequestInfo:
-    if _looks_like_json(body, content_type):
-        try:
-            document = json.loads(body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
-            return RequestInfo("", None, True)
-        if isinstance(document, dict) and len(document) == 1:
-            name, payload = next(iter(document.items()))
-            ref_id = _json_text(payload.get("refId")) if isinstance(payload, dict) else None
-            return RequestInfo(str(name), ref_id, True)
-        return RequestInfo("", None, True)
-    try:
-        request = parse_request(body)
-    except XmlRequestError:
-        return RequestInfo("", None, False)
-    return RequestInfo(request.name, text_of(request.root, "refId"), False)
 
 
 def error_reply(info: RequestInfo, error: ApiError) -> Reply:

@@ -1,4 +1,10 @@
-"""Card and bank rules of the sandbox: brands, Luhn, ABA, expiry, masking, AVS and CVV tables.
+"""The sandbox's own card and bank tables: test cards, AVS and CVV codes, expiry and masking.
+
+The general card-number rules (lengths, Luhn, brand by prefix) live in
+``w365desk.gateway.cards`` and are shared with the desk, so both accept the same
+numbers. On top of them the sandbox accepts only Authorize.Net's published test
+cards: it is the app's default gateway until real keys are entered, and a real card
+typed into it must be refused, never processed or remembered.
 
 The AVS and CVV tables follow Authorize.Net's sandbox testing guide: the billing zip
 and the card code a test sends choose the result the processor reports.
@@ -9,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+
+from w365desk.gateway.cards import AMEX, CARD_NUMBER_LENGTHS, is_ascii_digits, luhn_valid
 
 # The test cards Authorize.Net's sandbox accepts, with the brand it reports for each.
 TEST_CARDS: dict[str, str] = {
@@ -23,6 +31,17 @@ TEST_CARDS: dict[str, str] = {
     "3088000000000017": "JCB",
     "38000000000006": "DinersClub",
 }
+
+# What a refused card number is told: the field, then why (never the number itself).
+NOT_A_TEST_CARD_TEXT = (
+    "Card Number is invalid. This is the offline sandbox: it accepts only Authorize.Net's "
+    "published test card numbers (such as 4111111111111111), never a real card."
+)
+# The same, worded as a transaction's error text (reason code 6).
+NOT_A_TEST_CARD_REASON_TEXT = (
+    "The credit card number is invalid. The offline sandbox accepts only Authorize.Net's "
+    "published test card numbers."
+)
 
 # Billing zip that makes the processor decline (response code 2, reason 2).
 DECLINING_ZIP = "46282"
@@ -58,62 +77,29 @@ CVV_MATCH = "M"
 MASK = "XXXX"
 
 _EXPIRY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(\d{4})[-/](\d{1,2})$"), "ym"),
-    (re.compile(r"^(\d{2})[-/]?(\d{2})$"), "my2"),
-    (re.compile(r"^(\d{1,2})[-/]?(\d{4})$"), "my4"),
+    (re.compile(r"^([0-9]{4})[-/]([0-9]{1,2})$"), "ym"),
+    (re.compile(r"^([0-9]{2})[-/]?([0-9]{2})$"), "my2"),
+    (re.compile(r"^([0-9]{1,2})[-/]?([0-9]{4})$"), "my4"),
 )
 
 
-def luhn_valid(number: str) -> bool:
-    if not number.isdigit():
-        return False
-    total = 0
-    for position, char in enumerate(reversed(number)):
-        digit = int(char)
-        if position % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
 def card_number_well_formed(number: str) -> bool:
-    """13 to 16 digits passing the Luhn check: what the gateway accepts as a card number."""
-    return number.isdigit() and 13 <= len(number) <= 16 and luhn_valid(number)
+    """13 to 16 ASCII digits passing the Luhn check: what the gateway accepts as a card number."""
+    return len(number) in CARD_NUMBER_LENGTHS and luhn_valid(number)
 
 
-def card_brand(number: str) -> str:
-    """The brand name Authorize.Net reports (``accountType`` / ``cardType``)."""
-    if number in TEST_CARDS:
-        return TEST_CARDS[number]
-    prefix2 = int(number[:2]) if len(number) >= 2 else -1
-    prefix3 = int(number[:3]) if len(number) >= 3 else -1
-    prefix4 = int(number[:4]) if len(number) >= 4 else -1
-    prefix6 = int(number[:6]) if len(number) >= 6 else -1
-    if number.startswith("4"):
-        return "Visa"
-    if 51 <= prefix2 <= 55 or 2221 <= prefix4 <= 2720:
-        return "MasterCard"
-    if prefix2 in (34, 37):
-        return "AmericanExpress"
-    if prefix4 == 6011 or prefix2 == 65 or 644 <= prefix3 <= 649 or 622126 <= prefix6 <= 622925:
-        return "Discover"
-    if 3528 <= prefix4 <= 3589 or prefix4 in (2131, 1800, 3088):
-        return "JCB"
-    if 300 <= prefix3 <= 305 or prefix2 in (36, 38, 39):
-        return "DinersClub"
-    return "Unknown"
+def is_test_card(number: str) -> bool:
+    return number in TEST_CARDS
 
 
 def card_code_valid(code: str, brand: str) -> bool:
-    length = 4 if brand == "AmericanExpress" else 3
-    return code.isdigit() and len(code) == length
+    length = 4 if brand == AMEX else 3
+    return is_ascii_digits(code) and len(code) == length
 
 
 def routing_number_valid(routing: str) -> bool:
     """Nine digits with a valid ABA checksum."""
-    if not (routing.isdigit() and len(routing) == 9):
+    if not (is_ascii_digits(routing) and len(routing) == 9):
         return False
     d = [int(c) for c in routing]
     checksum = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
@@ -121,7 +107,7 @@ def routing_number_valid(routing: str) -> bool:
 
 
 def bank_account_number_valid(number: str) -> bool:
-    return number.isdigit() and 5 <= len(number) <= 17
+    return is_ascii_digits(number) and 5 <= len(number) <= 17
 
 
 @dataclass(frozen=True, order=True)

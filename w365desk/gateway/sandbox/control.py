@@ -1,11 +1,18 @@
 """The JSON control surface of a running sandbox (faults, settlement, ledger), for training and
-for tests written in other languages. Only loopback clients may use it.
+for tests written in other languages.
+
+Only programs on this computer may use it, never a web page: the client must be on
+loopback, the ``Host`` it asked for must be a loopback name (a page that rebinds its
+own domain to 127.0.0.1 still sends its domain), no ``Origin`` header may be present
+(browsers send one with every cross-site write), and a POST must declare
+``application/json``, which a page cannot send to another site without a preflight.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from w365desk.gateway.sandbox.faults import FAULT_KINDS, Fault
@@ -15,6 +22,7 @@ FAULTS_PATH = "/sandbox/faults"
 SETTLE_PATH = "/sandbox/settle"
 LEDGER_PATH = "/sandbox/ledger"
 LATENCY_PATH = "/sandbox/latency"
+POST_PATHS = frozenset({FAULTS_PATH, SETTLE_PATH, LATENCY_PATH})
 
 
 class ControlError(ValueError):
@@ -26,6 +34,41 @@ def is_loopback(address: str) -> bool:
         return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
     except ValueError:
         return False
+
+
+def host_is_loopback(host: str) -> bool:
+    """A ``Host`` header naming this computer: localhost or a loopback address, any port."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1:].split("]", 1)[0]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    return name == "localhost" or is_loopback(name)
+
+
+def refusal(
+    *,
+    client_address: str,
+    host: str | None,
+    origin: str | None,
+    method: str,
+    path: str,
+    content_type: str | None,
+) -> tuple[HTTPStatus, str] | None:
+    """Why a control request is refused (status and text), or None when it may proceed."""
+    if not is_loopback(client_address):
+        return HTTPStatus.FORBIDDEN, "the control endpoints answer loopback clients only"
+    if host is not None and not host_is_loopback(host):
+        return HTTPStatus.FORBIDDEN, "the control endpoints answer requests for localhost only"
+    if origin is not None:
+        return HTTPStatus.FORBIDDEN, "the control endpoints do not answer web pages"
+    declared = (content_type or "").split(";", 1)[0].strip().lower()
+    if method == "POST" and path in POST_PATHS and declared != "application/json":
+        return (
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "send the control request as JSON (Content-Type: application/json)",
+        )
+    return None
 
 
 def _optional_int(document: Mapping[str, Any], key: str) -> int | None:

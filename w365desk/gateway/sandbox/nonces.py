@@ -1,8 +1,10 @@
 """One-time Accept nonces: issued for a card or bank account, redeemed once, dead after 15 minutes.
 
-Pending nonces hold the payment data in memory only; they die with the process, which
-is acceptable for something that lives fifteen minutes. Lookups go by a SHA-256 of the
-nonce so the vault never keys anything by a usable token.
+Pending nonces hold the payment data in memory only, and only while they can still be
+used: at expiry the payment is dropped and just a digest of the nonce and its issue
+time remain (so a late use still reads "expired", not "invalid"), and redeeming one
+hands the payment over and forgets it. Lookups go by a SHA-256 of the nonce so the
+vault never keys anything by a usable token.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from w365desk.gateway.sandbox.errors import ApiError
 from w365desk.gateway.sandbox.payments import NonceBank, NonceCard
 
 NONCE_LIFETIME = timedelta(minutes=15)
-# Expired nonces are remembered a while longer so a late use reads "expired", not "invalid".
+# Expired nonces are remembered (as digests) a while longer so a late use reads "expired".
 FORGET_AFTER = timedelta(hours=24)
 
 
@@ -37,28 +39,54 @@ class NonceVault:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._lock = threading.Lock()
+        # Both oldest first (nonces are issued in clock order), so purging looks at the
+        # front only and costs nothing while nothing is due.
         self._pending: dict[str, _Pending] = {}
+        self._expired: dict[str, datetime] = {}
 
     def issue(self, payment: NonceCard | NonceBank) -> str:
         value = base64.b64encode(secrets.token_bytes(96)).decode("ascii")
         now = self._clock.now()
         with self._lock:
-            self._forget_old(now)
+            self._purge(now)
             self._pending[_digest(value)] = _Pending(payment=payment, issued_at=now)
         return value
 
     def redeem(self, data_value: str) -> NonceCard | NonceBank:
         """Use a nonce: E00114 when unknown or already used, E00115 when expired."""
         now = self._clock.now()
+        digest = _digest(data_value)
         with self._lock:
-            pending = self._pending.pop(_digest(data_value), None)
-        if pending is None:
-            raise ApiError("E00114")
-        if now - pending.issued_at >= NONCE_LIFETIME:
-            raise ApiError("E00115")
-        return pending.payment
+            self._purge(now)
+            pending = self._pending.pop(digest, None)
+            if pending is not None and now - pending.issued_at >= NONCE_LIFETIME:
+                self._expired[digest] = pending.issued_at  # out of order: the clock went back
+                pending = None
+            expired = digest in self._expired
+        if pending is not None:
+            return pending.payment
+        raise ApiError("E00115" if expired else "E00114")
 
-    def _forget_old(self, now: datetime) -> None:
-        stale = [key for key, item in self._pending.items() if now - item.issued_at > FORGET_AFTER]
-        for key in stale:
-            del self._pending[key]
+    def purge(self) -> None:
+        """Drop the payment data of nonces that have expired (called often, and cheap)."""
+        now = self._clock.now()
+        with self._lock:
+            self._purge(now)
+
+    def holds_payment_data(self) -> int:
+        """How many nonces still hold payment data (for tests and diagnostics)."""
+        with self._lock:
+            return len(self._pending)
+
+    def _purge(self, now: datetime) -> None:
+        while self._pending:
+            digest, oldest = next(iter(self._pending.items()))
+            if now - oldest.issued_at < NONCE_LIFETIME:
+                break
+            del self._pending[digest]
+            self._expired[digest] = oldest.issued_at
+        while self._expired:
+            digest, issued_at = next(iter(self._expired.items()))
+            if now - issued_at <= FORGET_AFTER:
+                break
+            del self._expired[digest]

@@ -1,7 +1,8 @@
 """Reading a request's ``payment`` element into a checked payment, and storing it safely.
 
-A full card number lives only inside a ``CardInput`` while one request is handled;
-``to_stored`` turns it into brand, last four, expiry and a keyed fingerprint.
+A full card number lives only inside a ``CardInput`` while one request is handled,
+and only a published test card gets that far; ``to_stored`` turns it into brand,
+last four, expiry and a fingerprint (see ``state`` for why that is safe to keep).
 """
 
 from __future__ import annotations
@@ -11,20 +12,23 @@ from datetime import datetime
 from typing import Protocol
 from xml.etree.ElementTree import Element
 
+from w365desk.gateway.cards import card_brand
 from w365desk.gateway.sandbox.cards import (
+    NOT_A_TEST_CARD_REASON_TEXT,
+    NOT_A_TEST_CARD_TEXT,
     Expiry,
     bank_account_number_valid,
-    card_brand,
     card_code_valid,
     card_number_well_formed,
     is_masked,
+    is_test_card,
     last4_of,
     parse_expiry,
     routing_number_valid,
 )
 from w365desk.gateway.sandbox.errors import ApiError
 from w365desk.gateway.sandbox.records import StoredPayment
-from w365desk.gateway.sandbox.state import SandboxState
+from w365desk.gateway.sandbox.state import SandboxState, public_card_fingerprint
 from w365desk.gateway.sandbox.xmlio import find, text_of
 
 ACCEPT_DATA_DESCRIPTOR = "COMMON.ACCEPT.INAPP.PAYMENT"
@@ -36,14 +40,18 @@ class PaymentProblem(Exception):
     """A payment field failed a check.
 
     Profile calls report it as E00013/E00014 with ``api_text``; transactions report it
-    as a response-code-3 error with ``reason`` (the gateway's reason code).
+    as a response-code-3 error with ``reason`` (the gateway's reason code) and
+    ``reason_text`` when the reason's standard text would not say enough.
     """
 
-    def __init__(self, api_code: str, api_text: str, reason: int) -> None:
+    def __init__(
+        self, api_code: str, api_text: str, reason: int, reason_text: str | None = None
+    ) -> None:
         super().__init__(api_text)
         self.api_code = api_code
         self.api_text = api_text
         self.reason = reason
+        self.reason_text = reason_text
 
     def as_api_error(self) -> ApiError:
         return ApiError(self.api_code, self.api_text)
@@ -133,6 +141,8 @@ def _read_card(card: Element, *, now: datetime, existing: StoredPayment | None) 
     else:
         if not card_number_well_formed(raw_number):
             raise PaymentProblem("E00013", "Card Number is invalid.", 6)
+        if not is_test_card(raw_number):
+            raise PaymentProblem("E00013", NOT_A_TEST_CARD_TEXT, 6, NOT_A_TEST_CARD_REASON_TEXT)
         number = raw_number
         last4 = raw_number[-4:]
         brand = card_brand(raw_number)
@@ -235,7 +245,7 @@ def to_stored(
     """The at-rest form: no full number, no card code; masked parts kept from ``existing``."""
     if isinstance(payment, CardInput):
         if payment.number is not None:
-            fingerprint = state.fingerprint("card", payment.number)
+            fingerprint = public_card_fingerprint(payment.number)
         else:
             assert existing is not None
             fingerprint = existing.fingerprint
@@ -252,9 +262,7 @@ def to_stored(
             expiry=expiry,
         )
     if payment.routing_number is not None and payment.account_number is not None:
-        fingerprint = state.fingerprint(
-            "bank", f"{payment.routing_number}:{payment.account_number}"
-        )
+        fingerprint = state.bank_fingerprint(payment.routing_number, payment.account_number)
         routing_last4 = payment.routing_number[-4:]
     else:
         assert existing is not None

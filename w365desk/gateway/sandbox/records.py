@@ -1,8 +1,8 @@
 """What the sandbox remembers: customer and payment profiles, transactions, batches, the ledger.
 
 No record holds a full card number, a card code or a full bank account number: a
-stored payment keeps its brand, last four digits, expiry and a keyed fingerprint
-(for duplicate detection) only.
+stored payment keeps its brand, last four digits, expiry and a fingerprint (for
+duplicate detection) only; ``state`` explains why neither fingerprint can be reversed.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Address:
 @dataclass
 class StoredPayment:
     kind: Literal["card", "bank"]
-    fingerprint: str  # HMAC-SHA256 of the number under the sandbox's own secret
+    fingerprint: str  # test card: SHA-256 of the public number; bank: HMAC, key in memory only
     last4: str
     brand: str  # "Visa", "MasterCard", ... or "eCheck" for bank accounts
     expiry: str | None = None  # "YYYY-MM" for cards
@@ -107,6 +107,8 @@ REFUND_SETTLED = "refundSettledSuccessfully"
 VOIDED = "voided"
 DECLINED = "declined"
 VOIDABLE = (CAPTURED, REFUND_PENDING)
+# Statuses that move money; voided and declined transactions settle nothing.
+MOVES_MONEY = (CAPTURED, SETTLED, REFUND_PENDING, REFUND_SETTLED)
 
 
 @dataclass
@@ -140,7 +142,7 @@ class Transaction:
 
     @property
     def settle_amount(self) -> Decimal:
-        return self.amount if self.response_code == 1 else Decimal("0.00")
+        return self.amount if self.status in MOVES_MONEY else Decimal("0.00")
 
 
 @dataclass

@@ -12,7 +12,6 @@ from w365desk.gateway.sandbox.context import Context
 from w365desk.gateway.sandbox.errors import ApiError, invalid_field, missing_field, reason_text
 from w365desk.gateway.sandbox.fields import Page, Sorting, numeric_id, read_paging, read_sorting
 from w365desk.gateway.sandbox.records import Transaction
-from w365desk.gateway.sandbox.settlement import unsettled
 from w365desk.gateway.sandbox.shapes import (
     add_address,
     add_masked_payment,
@@ -109,7 +108,7 @@ def get_unsettled_transaction_list(ctx: Context, request: Element) -> Element:
     sorting = read_sorting(request, SORT_FIELDS, "submitTimeUTC")
     page = read_paging(request)
     # Nothing is ever held for review here, so "pendingApproval" lists nothing.
-    matches = unsettled(ctx.state) if status == "any" else []
+    matches = ctx.state.unsettled() if status == "any" else []
     return _listing(ctx, _sorted(matches, sorting), page)
 
 

@@ -4,10 +4,21 @@
 it needs raw-socket control to reset connections. Each request runs in its own thread;
 processing takes the engine's lock, but latency is slept outside it, so concurrent
 clients overlap their waits.
+
+Web pages: the default keys are public, so any page a member of staff opens could
+otherwise post to this server. Browsers mark such requests with ``Origin``; the API
+answers them only for Accept's JSON tokenizing call (the one a payment page needs,
+and the only reply carrying CORS headers), and the control endpoints refuse them
+outright and take only ``application/json`` bodies, which no page can send without
+a preflight the sandbox never grants.
+
+Stopping waits (boundedly) for requests in flight, and the engine refuses work once
+closed, so nothing writes the data folder after its lock is released.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import select
@@ -26,11 +37,13 @@ from w365desk.clock import Clock, SystemClock
 from w365desk.gateway.sandbox import control
 from w365desk.gateway.sandbox.accept import JSON_CONTENT_TYPE, SCRIPT_CONTENT_TYPE, accept_script
 from w365desk.gateway.sandbox.api import (
+    SECURE_PAYMENT_CONTAINER,
+    IncomingRequest,
     Reply,
     RequestInfo,
     SandboxApi,
-    describe_request,
     error_reply,
+    read_request,
     response_name_for,
 )
 from w365desk.gateway.sandbox.credentials import (
@@ -49,8 +62,14 @@ from w365desk.gateway.sandbox.xmlio import BOM, MAX_REQUEST_BYTES, NAMESPACE, XM
 log = logging.getLogger("w365desk.gateway.sandbox")
 
 API_PATH = "/xml/v1/request.api"
+PLAIN_CONTENT_TYPE = "text/plain; charset=utf-8"
 ACCEPT_JS_PATH = "/v1/Accept.js"
 HANG_POLL_S = 0.05
+# A client that connects and then sends nothing (or stalls mid-request) gives up its
+# thread after this long.
+REQUEST_TIMEOUT_S = 30.0
+# How long stop() waits for requests in flight before closing the engine regardless.
+STOP_GRACE_S = 10.0
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -61,12 +80,57 @@ class _HttpServer(ThreadingHTTPServer):
     request_queue_size = 128
     sandbox: SandboxServer
 
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        # Connections whose handler has not finished, so stop() can wait for them.
+        self._in_flight = threading.Condition()
+        self._connections: set[socket.socket] = set()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._in_flight:
+            self._connections.add(request)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._finished(request)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._finished(request)
+
+    def _finished(self, request: socket.socket) -> None:
+        with self._in_flight:
+            self._connections.discard(request)
+            self._in_flight.notify_all()
+
+    def end_reading(self) -> None:
+        """Requests still being read see the end of their input at once (answers still go out)."""
+        with self._in_flight:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by its handler
+                connection.shutdown(socket.SHUT_RD)
+
+    def wait_for_requests(self, timeout_s: float) -> bool:
+        """True once no request is in flight; False if some still are after ``timeout_s``."""
+        with self._in_flight:
+            return self._in_flight.wait_for(lambda: not self._connections, timeout_s)
+
+    def service_actions(self) -> None:
+        # Runs between polls of the serving loop: expired nonces lose their card data
+        # even while nobody calls.
+        self.sandbox.api.nonces.purge()
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _HttpServer
     protocol_version = "HTTP/1.0"  # one request per connection: nothing idles at shutdown
     server_version = "w365desk-sandbox"
     sys_version = ""
+    timeout = REQUEST_TIMEOUT_S
 
     # --- routing -------------------------------------------------------------------------------
 
@@ -82,7 +146,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == ACCEPT_JS_PATH:
-            self._send(HTTPStatus.OK, accept_script(), SCRIPT_CONTENT_TYPE, cors=True)
+            # A <script> element needs no CORS headers, so none are sent.
+            self._send(HTTPStatus.OK, accept_script(), SCRIPT_CONTENT_TYPE)
         elif path.startswith("/sandbox/"):
             self._control("GET", path)
         else:
@@ -100,11 +165,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0] != API_PATH:
             self._plain(HTTPStatus.NOT_FOUND, "not found")
             return
+        # Granting this lets a page send JSON; only Accept's call is then answered (see _api).
         self.send_response(HTTPStatus.NO_CONTENT)
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
-        requested = self.headers.get("Access-Control-Request-Headers") or "Content-Type"
-        self.send_header("Access-Control-Allow-Headers", requested)
+        self.send_header("Access-Control-Allow-Headers", "Content-Type")
         self.send_header("Access-Control-Max-Age", "600")
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -117,12 +182,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         sandbox = self.server.sandbox
         content_type = self.headers.get("Content-Type", "")
-        info = describe_request(body, content_type)
+        incoming = read_request(body, content_type)
+        accept_call = _is_accept_call(incoming, content_type)
+        if "Origin" in self.headers and not accept_call:
+            # A web page: it may tokenize a card with Accept, and do nothing else here.
+            self._plain(
+                HTTPStatus.FORBIDDEN,
+                "web pages may call only Accept's JSON securePaymentContainerRequest here",
+            )
+            return
+        info = incoming.info
         fault = sandbox.faults.take(info.name)
         if fault is not None and not fault.processes_request:
-            self._strike_before(fault, info)
+            self._strike_before(fault, info, cors=accept_call)
             return
-        reply = sandbox.api.handle(body, content_type)
+        reply = sandbox.api.answer(incoming)
         log.info("sandbox %s -> %s", reply.request_name or "(unreadable)", reply.result_code)
         if fault is not None and fault.kind == "hang":
             self._hang()
@@ -133,9 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
         delay_ms = sandbox.latency_ms + (fault.latency_ms if fault is not None else 0)
         if delay_ms > 0 and sandbox.stopping.wait(delay_ms / 1000):
             return
-        self._send(HTTPStatus.OK, reply.body, reply.content_type, cors=True)
+        self._send(HTTPStatus.OK, reply.body, reply.content_type, cors=accept_call)
 
-    def _strike_before(self, fault: Fault, info: RequestInfo) -> None:
+    def _strike_before(self, fault: Fault, info: RequestInfo, *, cors: bool) -> None:
         log.info("sandbox fault %s on %s", fault.kind, info.name or "(unreadable)")
         if fault.kind == "reset_before":
             self._reset()
@@ -143,12 +217,12 @@ class _Handler(BaseHTTPRequestHandler):
             status = HTTPStatus.INTERNAL_SERVER_ERROR
             if fault.kind == "http_503":
                 status = HTTPStatus.SERVICE_UNAVAILABLE
-            self._plain(status, status.phrase)
+            self._send(status, status.phrase.encode(), PLAIN_CONTENT_TYPE, cors=cors)
         elif fault.kind == "malformed_xml":
-            self._send(HTTPStatus.OK, _garbled(info), _content_type(info), cors=True)
+            self._send(HTTPStatus.OK, _garbled(info), _content_type(info), cors=cors)
         elif fault.kind == "busy":
             reply: Reply = error_reply(info, ApiError("E00053"))
-            self._send(HTTPStatus.OK, reply.body, reply.content_type, cors=True)
+            self._send(HTTPStatus.OK, reply.body, reply.content_type, cors=cors)
 
     def _hang(self) -> None:
         """Keep the connection open without answering until stop() or the client leaves."""
@@ -176,8 +250,17 @@ class _Handler(BaseHTTPRequestHandler):
     # --- control endpoints ---------------------------------------------------------------------
 
     def _control(self, method: str, path: str) -> None:
-        if not control.is_loopback(self.client_address[0]):
-            self._plain(HTTPStatus.FORBIDDEN, "the control endpoints answer loopback clients only")
+        refusal = control.refusal(
+            client_address=self.client_address[0],
+            host=self.headers.get("Host"),
+            origin=self.headers.get("Origin"),
+            method=method,
+            path=path,
+            content_type=self.headers.get("Content-Type"),
+        )
+        if refusal is not None:
+            status, text = refusal
+            self._plain(status, text)
             return
         sandbox = self.server.sandbox
         try:
@@ -227,12 +310,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _json(self, document: Mapping[str, Any], status: HTTPStatus = HTTPStatus.OK) -> None:
-        self._send(status, json.dumps(document).encode(), JSON_CONTENT_TYPE, cors=False)
+        self._send(status, json.dumps(document).encode(), JSON_CONTENT_TYPE)
 
     def _plain(self, status: HTTPStatus, text: str) -> None:
-        self._send(status, text.encode(), "text/plain; charset=utf-8", cors=True)
+        self._send(status, text.encode(), PLAIN_CONTENT_TYPE)
 
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str, *, cors: bool) -> None:
+    def _send(
+        self, status: HTTPStatus, body: bytes, content_type: str, *, cors: bool = False
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -247,6 +332,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("sandbox http: " + format, *args)
+
+
+def _is_accept_call(incoming: IncomingRequest, content_type: str) -> bool:
+    """Accept's tokenizing call as Accept.js sends it: JSON, declared as JSON."""
+    declared = content_type.split(";", 1)[0].strip().lower()
+    return (
+        declared == "application/json"
+        and incoming.info.is_json
+        and incoming.info.name == SECURE_PAYMENT_CONTAINER
+    )
 
 
 def _content_type(info: RequestInfo) -> str:
@@ -333,15 +428,25 @@ class SandboxServer:
         log.info("sandbox listening on %s", self.base_url)
 
     def stop(self) -> None:
-        """Stop serving and release hung requests; safe to call more than once."""
+        """Stop serving, let requests in flight finish, then let go of the data folder.
+
+        Hung and delayed requests are released at once; requests still being read see
+        the end of their input. Safe to call more than once.
+        """
         http, self._http = self._http, None
         self.stopping.set()
         if http is not None:
             http.shutdown()
+            http.end_reading()
+            if not http.wait_for_requests(STOP_GRACE_S):
+                log.warning("sandbox: requests still running at stop; they will be refused")
             http.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self._api is not None:
+            # Waits for a request still writing, compacts the journal, refuses the rest.
+            self._api.close()
         self._lock.release()
 
     def __enter__(self) -> SandboxServer:

@@ -22,18 +22,23 @@ from w365desk.gateway.sandbox.state import SandboxState
 _SETTLED_STATUS = {CAPTURED: SETTLED, REFUND_PENDING: REFUND_SETTLED}
 
 
-def unsettled(state: SandboxState) -> list[Transaction]:
-    return [t for t in state.transactions.values() if t.batch_id is None]
-
-
 def settle_due(state: SandboxState, now: datetime, delay: timedelta) -> bool:
-    """Settle what has waited ``delay``; True when anything changed."""
-    due = [t for t in unsettled(state) if t.submitted_at + delay <= now]
+    """Settle what has waited ``delay``; True when anything changed.
+
+    Unsettled transactions are kept oldest first, so the due ones are a prefix and the
+    scan stops at the first that is not due (were the clock ever set back, a few would
+    settle on a later request rather than this one).
+    """
+    due: list[Transaction] = []
+    for transaction in state.iter_unsettled():
+        if transaction.submitted_at + delay > now:
+            break
+        due.append(transaction)
     return _settle(state, due, now)
 
 
 def settle_all(state: SandboxState, now: datetime) -> bool:
-    return _settle(state, unsettled(state), now)
+    return _settle(state, state.unsettled(), now)
 
 
 def _settle(state: SandboxState, transactions: list[Transaction], now: datetime) -> bool:
@@ -45,4 +50,5 @@ def _settle(state: SandboxState, transactions: list[Transaction], now: datetime)
         transaction.batch_id = batch.id
         transaction.settled_at = now
         transaction.status = _SETTLED_STATUS.get(transaction.status, transaction.status)
+        state.settled(transaction)
     return True

@@ -72,6 +72,7 @@ class Outcome:
     customer_profile_id: str | None = None
     payment_profile_id: str | None = None
     network_trans_id: str = ""
+    text: str | None = None  # when the reason code's standard text would not say enough
 
 
 def create_transaction(ctx: Context, request: Element) -> Element:
@@ -126,7 +127,7 @@ def _charge(ctx: Context, request: Element) -> Outcome:
         try:
             given = read_payment(find(request, "payment"), now=ctx.now, nonces=ctx.nonces)
         except PaymentProblem as problem:
-            return Outcome(3, problem.reason)
+            return Outcome(3, problem.reason, text=problem.reason_text)
         payment = to_stored(given, ctx.state)
         bill_to = read_address(request, "billTo")
         card_code = given.card_code if isinstance(given, CardInput) else None
@@ -332,10 +333,10 @@ def _recent_duplicate(ctx: Context, request: Element, key: str) -> Outcome | Non
     if window <= 0:
         return None
     since = ctx.now - timedelta(seconds=window)
-    for earlier in reversed(ctx.state.transactions.values()):
+    for earlier in reversed(ctx.state.with_duplicate_key(key)):
         if earlier.submitted_at < since:
-            continue
-        if earlier.duplicate_key == key and earlier.response_code in (1, 2):
+            break  # newest first: everything further back is older still
+        if earlier.response_code in (1, 2):
             if not explicit:
                 return Outcome(3, 11)
             return Outcome(
@@ -352,7 +353,7 @@ def _recent_duplicate(ctx: Context, request: Element, key: str) -> Outcome | Non
 
 
 def _record(ctx: Context, record: Transaction, kind: Literal["charge", "refund"]) -> None:
-    ctx.state.transactions[record.id] = record
+    ctx.state.add_transaction(record)
     ctx.state.ledger.append(
         LedgerEntry(
             kind=kind,
@@ -412,7 +413,7 @@ def _response(ctx: Context, outcome: Outcome) -> Element:
     sub(result, "testRequest", "0")
     sub(result, "accountNumber", outcome.account_number)
     sub(result, "accountType", outcome.account_type)
-    text = reason_text(outcome.reason_code)
+    text = outcome.text or reason_text(outcome.reason_code)
     if outcome.response_code == 1:
         message = sub(sub(result, "messages"), "message")
         sub(message, "code", str(outcome.reason_code))

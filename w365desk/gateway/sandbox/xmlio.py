@@ -82,14 +82,6 @@ def parse_request(body: bytes) -> XmlRequest:
     return XmlRequest(root=root, name=root.tag, namespace=namespaces.get("root", ""))
 
 
-def peek_request_name(body: bytes) -> str:
-    """The root element's local name, or "" when the body cannot be read (used by faults)."""
-    try:
-        return parse_request(body).name
-    except XmlRequestError:
-        return ""
-
-
 # --- reading helpers -------------------------------------------------------------------------
 
 

@@ -36,6 +36,15 @@
     E_WC_27: "Please provide valid account type."
   };
 
+  // This sandbox takes only Authorize.Net's published test cards: a real card number is
+  // refused here, before it leaves the page. The sandbox fills the list in as it serves
+  // this script; left empty, every card is refused.
+  var TEST_CARDS = [];
+  var NOT_A_TEST_CARD =
+    "Please provide valid credit card number. This is the offline sandbox: it accepts " +
+    "only Authorize.Net's published test card numbers (such as 4111111111111111), " +
+    "never a real card.";
+
   // Server result codes as Accept.js reports them to the page.
   var SERVER_CODES = { I00001: "I_WC_01", E00007: "E_WC_21" };
 
@@ -83,8 +92,8 @@
     return {
       messages: {
         resultCode: "Error",
-        message: codes.map(function (code) {
-          return { code: code, text: TEXTS[code] };
+        message: codes.map(function (item) {
+          return typeof item === "string" ? { code: item, text: TEXTS[item] } : item;
         })
       }
     };
@@ -94,6 +103,8 @@
     var number = asText(card.cardNumber).replace(/[\s.,:-]+/g, "");
     if (!/^[0-9]{13,16}$/.test(number) || !luhnValid(number)) {
       errors.push("E_WC_05");
+    } else if (TEST_CARDS.indexOf(number) < 0) {
+      errors.push({ code: "E_WC_05", text: NOT_A_TEST_CARD });
     }
     var month = asText(card.month);
     if (month.length === 1) {
