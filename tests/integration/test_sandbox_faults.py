@@ -18,6 +18,7 @@ from lxml import etree
 from sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
 
 from w365desk.gateway.sandbox import Fault, SandboxServer
+from w365desk.gateway.sandbox import api as engine
 
 XML = {"Content-Type": "application/xml"}
 CHARGE = "createTransactionRequest"
@@ -209,6 +210,30 @@ def test_faults_given_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     with SandboxServer(tmp_path / "sandbox", faults=faults) as server:
         body = authenticate_body(Sdk(server, Wire(monkeypatch)))
         assert [post(server, body).status_code for _ in range(2)] == [503, 200]
+
+
+@pytest.mark.parametrize("fault", [None, Fault("latency", latency_ms=1)])
+def test_each_request_is_parsed_once(
+    sandbox: SandboxServer,
+    sdk: Sdk,
+    charge_body: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: Fault | None,
+) -> None:
+    """Looking up a fault reads what the request names; processing reuses that reading."""
+    parsed: list[int] = []
+    real_parse = engine.parse_request
+
+    def counting_parse(body: bytes) -> Any:
+        parsed.append(len(body))
+        return real_parse(body)
+
+    monkeypatch.setattr(engine, "parse_request", counting_parse)
+    if fault is not None:
+        sandbox.set_fault(CHARGE, fault)
+    answer = post(sandbox, charge_body)
+    assert b"<responseCode>1</responseCode>" in answer.content
+    assert parsed == [len(charge_body)]
 
 
 def test_an_unreadable_request_meets_the_every_type_fault(sandbox: SandboxServer) -> None:

@@ -398,3 +398,24 @@ def test_records_reached_by_key_are_noted_and_iteration_is_not() -> None:
     state.customers.get(customer_id)
     state.start_changes()
     assert state.take_changes().empty
+
+
+def test_a_change_writes_the_same_however_large_the_sandbox_is(tmp_path: Path) -> None:
+    """The cost that made charges slow down as history grew: each write was the whole file."""
+    store = StateStore(tmp_path)
+    state = SandboxState()
+    store.save(state)
+    journal = tmp_path / JOURNAL_FILE_NAME
+
+    def next_line_length() -> int:
+        before = journal.stat().st_size
+        state.start_changes()
+        charge(state, "9.99")
+        store.record(state, state.take_changes())
+        return journal.stat().st_size - before
+
+    first = next_line_length()
+    for _ in range(500):
+        next_line_length()
+    assert first <= next_line_length() <= first + 3  # the ledger position gained digits
+    store.close()

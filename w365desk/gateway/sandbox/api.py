@@ -181,10 +181,6 @@ def _read_json(body: bytes) -> IncomingRequest:
     return IncomingRequest(info, json_payload=payload)
 
 
-def describe_request(body: bytes, content_type: str = "") -> RequestInfo:
-    return read_request(body, content_type).info
-
-
 class SandboxApi:
     def __init__(
         self,
