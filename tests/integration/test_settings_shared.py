@@ -14,8 +14,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from keyring_double import InMemoryKeyring
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,27 +60,6 @@ CUSTOM = SharedSettings(
     link_server_public_url="https://pay.northwind.example",
     currency="CAD",
 )
-
-
-class InMemoryKeyring(KeyringBackend):
-    """A real keyring backend holding secrets in a dict; the OS keyring cannot run here."""
-
-    priority = 1
-    viable = False  # never picked by keyring's own detection, only by set_keyring
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
-from keyring.errors import KeyringLocked, PasswordDeleteError
+from keyring.errors import KeyringLocked
+from keyring_double import InMemoryKeyring
 
 from w365desk.settings import (
     SECRET_ENVIRONMENT_VARIABLES,
@@ -27,27 +28,6 @@ from w365desk.settings import (
 
 TRANSACTION_KEY = "7bK3xT9qR2mW8pZa"
 SIGNATURE_KEY = "0123456789ABCDEF" * 8
-
-
-class InMemoryKeyring(KeyringBackend):
-    """A real keyring backend holding secrets in a dict; the OS keyring cannot run here."""
-
-    priority = 1
-    viable = False  # never picked by keyring's own detection, only by set_keyring
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
 
 
 class LockedKeyring(InMemoryKeyring):
