@@ -169,16 +169,23 @@ def _charge(ctx: Context, request: Element) -> Outcome:
 # --- refunds -----------------------------------------------------------------------------------
 
 
-def _refund(ctx: Context, request: Element) -> Outcome:
-    amount = _amount(request)
-    if amount is None:
-        return Outcome(3, 5)
+def _referenced(ctx: Context, request: Element) -> Transaction | Outcome:
+    """The transaction ``refTransId`` names, or the error a refund or void gets without it:
+    reason 15 for a malformed id, 16 for one the gateway does not know."""
     original_id = text_of(request, "refTransId")
     if original_id is None or not original_id.isdigit():
         return Outcome(3, 15)
     original = ctx.state.transactions.get(original_id)
-    if original is None:
-        return Outcome(3, 16)
+    return Outcome(3, 16) if original is None else original
+
+
+def _refund(ctx: Context, request: Element) -> Outcome:
+    amount = _amount(request)
+    if amount is None:
+        return Outcome(3, 5)
+    original = _referenced(ctx, request)
+    if isinstance(original, Outcome):
+        return original
     if original.type != CHARGE or original.status != SETTLED:
         return Outcome(3, 54)
     if not _same_payment(request, original):
@@ -255,12 +262,9 @@ def _refunds_of(ctx: Context, original: Transaction) -> list[Transaction]:
 
 
 def _void(ctx: Context, request: Element) -> Outcome:
-    original_id = text_of(request, "refTransId")
-    if original_id is None or not original_id.isdigit():
-        return Outcome(3, 15)
-    original = ctx.state.transactions.get(original_id)
-    if original is None:
-        return Outcome(3, 16)
+    original = _referenced(ctx, request)
+    if isinstance(original, Outcome):
+        return original
     if original.status == VOIDED:
         return Outcome(3, 310, trans_id=original.id, ref_trans_id=original.id)
     if original.status not in VOIDABLE or original.batch_id is not None:
