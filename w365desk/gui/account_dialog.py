@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from w365desk.gui.uiload import child, load_form
 from w365desk.gui.workers import BackgroundRunner
-from w365desk.services.account_inputs import AccountInput, ContactInput
+from w365desk.services.account_inputs import DEFAULT_CURRENCY, AccountInput, ContactInput
 from w365desk.services.account_views import AccountView
 from w365desk.services.accounts import AccountsService
 from w365desk.services.errors import ConflictError, ServiceError, ValidationError
@@ -85,7 +85,7 @@ class AccountDialog(QObject):
         self.dialog.finished.connect(self.deleteLater)
         if existing is None:
             self.dialog.setWindowTitle("New Account")
-            self._edits["currency"].setText("USD")
+            self._edits["currency"].setText(DEFAULT_CURRENCY)
             self.status_button.hide()
         else:
             self.dialog.setWindowTitle(f"Account {existing.number}")

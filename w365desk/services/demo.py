@@ -27,7 +27,7 @@ from w365desk.db.models import (
     Invoice,
     InvoiceStatus,
 )
-from w365desk.services.account_inputs import AccountInput, ContactInput
+from w365desk.services.account_inputs import DEFAULT_CURRENCY, AccountInput, ContactInput
 from w365desk.services.account_numbers import allocate_account_numbers
 from w365desk.services.accounts import account_column_values, contact_column_values
 from w365desk.services.audit import AuditEntry, record_audit_many
@@ -222,7 +222,7 @@ def _demo_account(
         number=number,
         primary_email=f"{rng.choice(_BILLING_MAILBOXES)}@{domain}",
         phone=_phone(rng, area),
-        currency="USD",
+        currency=DEFAULT_CURRENCY,
         address_line1=f"{rng.randint(10, 9899)} {rng.choice(_STREETS)}",
         address_line2=f"Suite {rng.randint(1, 9)}{rng.choice(('00', '10', '20'))}"
         if rng.random() < 0.3
