@@ -21,12 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from w365desk.gateway.sandbox import (
+from w365desk.sandbox.authorizenet import (
     DEFAULT_API_LOGIN_ID,
     DEFAULT_TRANSACTION_KEY,
     SandboxServer,
 )
-from w365desk.gateway.sandbox.cards import TEST_CARDS
+from w365desk.sandbox.authorizenet.cards import TEST_CARDS
 
 CARD = next(number for number, brand in TEST_CARDS.items() if brand == "Visa")
 BODY = (

@@ -11,8 +11,7 @@ import json
 import logging
 import shutil
 import subprocess
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +22,14 @@ from authorizenet import apicontrollers as controllers
 from sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
 
 from w365desk.clock import FrozenClock
-from w365desk.gateway.sandbox import Fault, SandboxServer
-from w365desk.gateway.sandbox.cards import NOT_A_TEST_CARD_TEXT, TEST_CARDS
+from w365desk.sandbox.authorizenet import Fault, SandboxServer
+from w365desk.sandbox.authorizenet.cards import NOT_A_TEST_CARD_TEXT, TEST_CARDS
 
 MASTERCARD = "5424000000000015"
 # Well-formed (Luhn, length, brand prefix) but not one of Authorize.Net's test cards.
 REAL_LOOKING_CARD = "5105105105105100"
 PAGE_ORIGIN = "http://127.0.0.1:9"
 ACCEPT_CALL = "sandbox securePaymentContainerRequest"
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 1, 15, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, clock: FrozenClock) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox", clock=clock) as server:
-        yield server
 
 
 @pytest.fixture
@@ -402,7 +390,7 @@ def run_accept_js(tmp_path: Path, sandbox: SandboxServer, scenarios: list[Any]) 
 def test_accept_js_dispatch_data_returns_nonces_and_library_errors(
     tmp_path: Path, sandbox: SandboxServer, sdk: Sdk, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="w365desk.gateway.sandbox")
+    caplog.set_level(logging.INFO, logger="w365desk.sandbox.authorizenet")
     auth = {"apiLoginID": sandbox.api_login_id, "clientKey": sandbox.client_key}
     card = {"cardNumber": "5424 0000 0000 0015", "month": "12", "year": "2039", "cardCode": "123"}
     scenarios = [

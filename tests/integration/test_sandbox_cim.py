@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from authorizenet import apicontractsv1 as contracts
@@ -12,19 +11,8 @@ from authorizenet import apicontrollers as controllers
 from sandbox_sdk_support import VISA, Answer, Sdk, Wire
 
 from w365desk.clock import FrozenClock
-from w365desk.gateway.sandbox import SandboxServer
-from w365desk.gateway.sandbox.cards import TEST_CARDS
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 1, 15, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, clock: FrozenClock) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox", clock=clock) as server:
-        yield server
+from w365desk.sandbox.authorizenet import SandboxServer
+from w365desk.sandbox.authorizenet.cards import TEST_CARDS
 
 
 @pytest.fixture
@@ -75,18 +63,16 @@ def test_wrong_credentials_are_refused_with_e00007(
 
 
 def test_custom_credentials_replace_the_defaults(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    start_sandbox: Callable[..., SandboxServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with SandboxServer(
-        tmp_path / "custom", api_login_id="merchant7", transaction_key="Key7Key7Key7Key7"
-    ) as server:
-        wire = Wire(monkeypatch)
-        ok = Sdk(server, wire).call(
-            controllers.authenticateTestController, contracts.authenticateTestRequest()
-        )
-        refused = Sdk(server, wire, login="w365sandbox", key="w365SandboxKey16").call(
-            controllers.authenticateTestController, contracts.authenticateTestRequest()
-        )
+    server = start_sandbox(api_login_id="merchant7", transaction_key="Key7Key7Key7Key7")
+    wire = Wire(monkeypatch)
+    ok = Sdk(server, wire).call(
+        controllers.authenticateTestController, contracts.authenticateTestRequest()
+    )
+    refused = Sdk(server, wire, login="w365sandbox", key="w365SandboxKey16").call(
+        controllers.authenticateTestController, contracts.authenticateTestRequest()
+    )
     assert ok.code == "I00001"
     assert refused.code == "E00007"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,17 +16,11 @@ from authorizenet import apicontrollers as controllers
 from lxml import etree
 from sandbox_sdk_support import BOM, Sdk, Wire, strict_parse
 
-from w365desk.gateway.sandbox import Fault, SandboxServer
-from w365desk.gateway.sandbox import api as engine
+from w365desk.sandbox.authorizenet import Fault, SandboxServer
+from w365desk.sandbox.authorizenet import api as engine
 
 XML = {"Content-Type": "application/xml"}
 CHARGE = "createTransactionRequest"
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox") as server:
-        yield server
 
 
 @pytest.fixture
@@ -37,6 +30,11 @@ def sdk(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Sdk:
 
 @pytest.fixture
 def charge_body(sdk: Sdk) -> bytes:
+    return _charge_body(sdk)
+
+
+def _charge_body(sdk: Sdk) -> bytes:
+    """A charge of a new customer's card on ``sdk``'s sandbox, ready to post."""
     customer_id, profile_id = sdk.customer_with_card()
     request = sdk.profile_charge_request(customer_id, profile_id, "19.99", "INV-F")
     return sdk.body(controllers.createTransactionController, request)
@@ -72,7 +70,11 @@ def test_hang_processes_the_charge_and_never_answers(
     assert (entry.kind, entry.response_code, entry.invoice_number) == ("charge", "1", "INV-F")
 
 
-def test_stop_releases_a_hung_request(sandbox: SandboxServer, charge_body: bytes) -> None:
+def test_stop_releases_a_hung_request(
+    start_sandbox: Callable[..., SandboxServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = start_sandbox()  # its own: this test stops it
+    charge_body = _charge_body(Sdk(sandbox, Wire(monkeypatch)))
     sandbox.set_fault(CHARGE, Fault("hang"))
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[requests.Response] = pool.submit(post, sandbox, charge_body, 60)
@@ -205,11 +207,12 @@ def test_every_type_fault_and_a_specific_one_that_wins(sandbox: SandboxServer, s
     assert post(sandbox, authenticate_body(sdk)).status_code == 200
 
 
-def test_faults_given_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    faults = {"authenticateTestRequest": Fault("http_503", times=1)}
-    with SandboxServer(tmp_path / "sandbox", faults=faults) as server:
-        body = authenticate_body(Sdk(server, Wire(monkeypatch)))
-        assert [post(server, body).status_code for _ in range(2)] == [503, 200]
+def test_faults_given_at_start(
+    start_sandbox: Callable[..., SandboxServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_sandbox(faults={"authenticateTestRequest": Fault("http_503", times=1)})
+    body = authenticate_body(Sdk(server, Wire(monkeypatch)))
+    assert [post(server, body).status_code for _ in range(2)] == [503, 200]
 
 
 @pytest.mark.parametrize("fault", [None, Fault("latency", latency_ms=1)])

@@ -13,10 +13,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,12 @@ from authorizenet import apicontrollers as controllers
 from sandbox_sdk_support import RemoteSandbox, Sdk, Wire, objectify_answer, strict_parse
 
 from w365desk.clock import FrozenClock
-from w365desk.gateway.sandbox import SandboxServer
-from w365desk.gateway.sandbox.cards import NOT_A_TEST_CARD_TEXT, TEST_CARDS
-from w365desk.gateway.sandbox.dirlock import DataDirInUse, DataDirLock
-from w365desk.gateway.sandbox.journal import JournalWriter
-from w365desk.gateway.sandbox.server import REQUEST_TIMEOUT_S, _Handler
-from w365desk.gateway.sandbox.state import (
+from w365desk.sandbox.authorizenet import SandboxServer
+from w365desk.sandbox.authorizenet.cards import NOT_A_TEST_CARD_TEXT, TEST_CARDS
+from w365desk.sandbox.authorizenet.dirlock import DataDirInUse, DataDirLock
+from w365desk.sandbox.authorizenet.journal import JournalWriter
+from w365desk.sandbox.authorizenet.server import REQUEST_TIMEOUT_S, _Handler
+from w365desk.sandbox.authorizenet.state import (
     JOURNAL_FILE_NAME,
     STATE_FILE_NAME,
     StateFileError,
@@ -50,19 +50,16 @@ AUTH = (
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 1, 15, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "sandbox"
 
 
 @pytest.fixture
-def sandbox(data_dir: Path, clock: FrozenClock) -> Iterator[SandboxServer]:
-    with SandboxServer(data_dir, clock=clock) as server:
-        yield server
+def sandbox(
+    data_dir: Path, clock: FrozenClock, start_sandbox: Callable[..., SandboxServer]
+) -> SandboxServer:
+    """A sandbox of this module's own: these tests look into its data folder."""
+    return start_sandbox(data_dir, clock=clock.now)
 
 
 @pytest.fixture
@@ -293,12 +290,12 @@ def test_nothing_card_derived_beyond_last4_brand_and_expiry_is_persisted(
 def test_state_survives_a_restart(
     data_dir: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with SandboxServer(data_dir, clock=clock) as first:
+    with SandboxServer(data_dir, clock=clock.now) as first:
         sdk = Sdk(first, Wire(monkeypatch))
         ids = build_history(sdk, first)
         ledger = first.ledger()
         pending = sdk.charge_profile(ids["customer"], ids["visa"], "3.00", "INV-H3")
-    with SandboxServer(data_dir, clock=clock) as second:
+    with SandboxServer(data_dir, clock=clock.now) as second:
         sdk = Sdk(second, Wire(monkeypatch))
         assert second.ledger() == [*ledger, second.ledger()[-1]]
         request = contracts.getCustomerProfileRequest()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from authorizenet import apicontractsv1 as contracts
@@ -13,20 +11,9 @@ from authorizenet import apicontrollers as controllers
 from sandbox_sdk_support import Answer, Sdk, Wire
 
 from w365desk.clock import FrozenClock
-from w365desk.gateway.sandbox import SandboxServer
+from w365desk.sandbox.authorizenet import SandboxServer
 
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, clock: FrozenClock) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox", clock=clock, settlement_delay_s=600) as server:
-        yield server
 
 
 @pytest.fixture

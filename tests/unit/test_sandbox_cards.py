@@ -1,5 +1,5 @@
-"""Card and bank rules of the sandbox: test cards only, the shared number rules, expiry formats,
-ABA, AVS and CVV tables."""
+"""Card and bank rules of the sandbox: test cards only, its own number rules (checked against the
+desk's independent ones), expiry formats, ABA, AVS and CVV tables."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from w365desk.gateway import cards as shared_rules
-from w365desk.gateway.sandbox.cards import (
+from w365desk import cards as desk_rules
+from w365desk.sandbox.authorizenet.cards import (
     TEST_CARDS,
     Expiry,
     avs_code_for,
     bank_account_number_valid,
+    brand_of,
     card_code_valid,
     card_number_well_formed,
     cvv_code_for,
@@ -24,8 +25,8 @@ from w365desk.gateway.sandbox.cards import (
     parse_expiry,
     routing_number_valid,
 )
-from w365desk.gateway.sandbox.processor import authorize, direct_response
-from w365desk.gateway.sandbox.records import Address, StoredPayment
+from w365desk.sandbox.authorizenet.processor import authorize, direct_response
+from w365desk.sandbox.authorizenet.records import Address, StoredPayment
 
 
 def full_width(digits: str) -> str:
@@ -39,9 +40,9 @@ def test_every_test_card_is_well_formed(number: str) -> None:
 
 
 @given(st.text(alphabet="0123456789", min_size=12, max_size=17))
-def test_well_formed_is_exactly_the_shared_rules(number: str) -> None:
+def test_well_formed_is_exactly_the_desk_rules(number: str) -> None:
     """The sandbox and the desk accept the same numbers: no second set of rules here."""
-    shared = len(number) in shared_rules.CARD_NUMBER_LENGTHS and shared_rules.luhn_valid(number)
+    shared = len(number) in desk_rules.CARD_NUMBER_LENGTHS and desk_rules.luhn_valid(number)
     assert card_number_well_formed(number) is shared
 
 
@@ -67,11 +68,17 @@ def test_malformed_numbers(number: str) -> None:
 def test_well_formed_cards_outside_the_test_table_are_not_test_cards(number: str) -> None:
     assert card_number_well_formed(number)
     assert not is_test_card(number)
+    assert brand_of(number) == "Unknown"
 
 
-def test_the_shared_brand_rules_agree_with_the_published_test_cards() -> None:
+@pytest.mark.parametrize(("number", "brand"), sorted(TEST_CARDS.items()))
+def test_the_sandbox_reports_the_published_brand_of_each_test_card(number: str, brand: str) -> None:
+    assert brand_of(number) == brand
+
+
+def test_the_desks_brand_rules_agree_with_the_published_test_cards() -> None:
     """The published brand of every test card is the brand the desk's own rules find."""
-    assert {n: shared_rules.card_brand(n) for n in TEST_CARDS} == TEST_CARDS
+    assert {n: desk_rules.card_brand(n) for n in TEST_CARDS} == TEST_CARDS
     assert set(TEST_CARDS.values()) == {
         "Visa",
         "MasterCard",

@@ -7,7 +7,7 @@ from http import HTTPStatus
 
 import pytest
 
-from w365desk.gateway.sandbox.control import (
+from w365desk.sandbox.authorizenet.control import (
     ControlError,
     fault_from_json,
     host_is_loopback,
@@ -15,7 +15,7 @@ from w365desk.gateway.sandbox.control import (
     latency_from_json,
     refusal,
 )
-from w365desk.gateway.sandbox.faults import FAULT_KINDS, Fault, FaultBook
+from w365desk.sandbox.authorizenet.faults import FAULT_KINDS, Fault, FaultBook
 
 
 def test_a_specific_type_wins_over_every_type() -> None:

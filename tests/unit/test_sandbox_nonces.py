@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import gc
 import weakref
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from w365desk.clock import FrozenClock
-from w365desk.gateway.sandbox.cards import Expiry
-from w365desk.gateway.sandbox.errors import ApiError
-from w365desk.gateway.sandbox.nonces import FORGET_AFTER, NONCE_LIFETIME, NonceVault
-from w365desk.gateway.sandbox.payments import NonceCard
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 1, 15, 12, 0, tzinfo=UTC))
+from w365desk.sandbox.authorizenet.cards import Expiry
+from w365desk.sandbox.authorizenet.errors import ApiError
+from w365desk.sandbox.authorizenet.nonces import FORGET_AFTER, NONCE_LIFETIME, NonceVault
+from w365desk.sandbox.authorizenet.payments import NonceCard
 
 
 def issue(vault: NonceVault) -> tuple[str, weakref.ref[NonceCard]]:
@@ -40,7 +35,7 @@ def error_code(vault: NonceVault, nonce: str) -> str:
 def test_expiry_drops_the_card_data_but_a_late_use_still_reads_expired(
     clock: FrozenClock,
 ) -> None:
-    vault = NonceVault(clock)
+    vault = NonceVault(clock.now)
     nonce, card = issue(vault)
     clock.advance(NONCE_LIFETIME - timedelta(seconds=1))
     vault.purge()
@@ -53,7 +48,7 @@ def test_expiry_drops_the_card_data_but_a_late_use_still_reads_expired(
 
 
 def test_expired_nonces_are_forgotten_after_a_day(clock: FrozenClock) -> None:
-    vault = NonceVault(clock)
+    vault = NonceVault(clock.now)
     nonce, _ = issue(vault)
     clock.advance(FORGET_AFTER + timedelta(seconds=1))
     vault.purge()
@@ -61,7 +56,7 @@ def test_expired_nonces_are_forgotten_after_a_day(clock: FrozenClock) -> None:
 
 
 def test_redeeming_hands_the_card_over_and_keeps_nothing(clock: FrozenClock) -> None:
-    vault = NonceVault(clock)
+    vault = NonceVault(clock.now)
     nonce, card = issue(vault)
     redeemed = vault.redeem(nonce)
     assert redeemed.number == "4111111111111111"  # type: ignore[union-attr]
@@ -71,7 +66,7 @@ def test_redeeming_hands_the_card_over_and_keeps_nothing(clock: FrozenClock) -> 
 
 
 def test_issuing_and_redeeming_purge_what_has_expired(clock: FrozenClock) -> None:
-    vault = NonceVault(clock)
+    vault = NonceVault(clock.now)
     _, old_card = issue(vault)
     clock.advance(NONCE_LIFETIME)
     fresh, _ = issue(vault)
@@ -85,7 +80,7 @@ def test_a_nonce_used_out_of_issue_order_after_its_lifetime_is_expired(
     clock: FrozenClock,
 ) -> None:
     """Were the clock set back between two issues, the later-issued but older nonce still dies."""
-    vault = NonceVault(clock)
+    vault = NonceVault(clock.now)
     clock.advance(timedelta(minutes=10))
     first, _ = issue(vault)
     clock.advance(timedelta(minutes=-10))

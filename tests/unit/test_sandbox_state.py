@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from w365desk.gateway.sandbox.journal import HEADER_KIND
-from w365desk.gateway.sandbox.records import (
+from w365desk.sandbox.authorizenet.journal import HEADER_KIND
+from w365desk.sandbox.authorizenet.records import (
     Address,
     Batch,
     CustomerProfile,
@@ -24,7 +24,7 @@ from w365desk.gateway.sandbox.records import (
     StoredPayment,
     Transaction,
 )
-from w365desk.gateway.sandbox.state import (
+from w365desk.sandbox.authorizenet.state import (
     COMPACT_AFTER,
     FIRST_IDS,
     JOURNAL_FILE_NAME,
@@ -173,7 +173,7 @@ def test_a_failed_write_keeps_the_previous_files(
     def refuse(*_args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("w365desk.gateway.sandbox.journal.os.replace", refuse)
+    monkeypatch.setattr("w365desk.sandbox.authorizenet.journal.os.replace", refuse)
     with pytest.raises(OSError, match="disk full"):
         store.save(SandboxState())
     store.close()
@@ -327,7 +327,7 @@ def test_a_failed_append_is_cut_back_and_the_next_change_still_lands(
             raise OSError("I/O error")
         real_fsync(fd)
 
-    monkeypatch.setattr("w365desk.gateway.sandbox.journal.os.fsync", failing_first_fsync)
+    monkeypatch.setattr("w365desk.sandbox.authorizenet.journal.os.fsync", failing_first_fsync)
     state.start_changes()
     charge(state, "5.00")
     with pytest.raises(OSError, match="I/O error"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from w365desk.gateway.sandbox.shapes import api_response, money, utc_timestamp
-from w365desk.gateway.sandbox.xmlio import (
+from w365desk.sandbox.authorizenet.shapes import api_response, money, utc_timestamp
+from w365desk.sandbox.authorizenet.xmlio import (
     NAMESPACE,
     XmlRequestError,
     parse_request,

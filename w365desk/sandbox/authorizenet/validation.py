@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from w365desk.gateway.sandbox.errors import ApiError, reason_text
-from w365desk.gateway.sandbox.processor import authorize, direct_response
-from w365desk.gateway.sandbox.records import Address, StoredPayment
-from w365desk.gateway.sandbox.state import SandboxState
+from w365desk.sandbox.authorizenet.errors import ApiError, reason_text
+from w365desk.sandbox.authorizenet.processor import authorize, direct_response
+from w365desk.sandbox.authorizenet.records import Address, StoredPayment
+from w365desk.sandbox.authorizenet.state import SandboxState
 
 VALIDATION_MODES = ("none", "testMode", "liveMode", "oldLiveMode")
 DESCRIPTION = "Test transaction for ValidateCustomerPaymentProfile."
@@ -52,7 +53,7 @@ def validate_payment(
     if mode == "none":
         return ValidationResult(True, "", None)
     amount = Decimal("0.00") if payment.brand in ZERO_DOLLAR_BRANDS else Decimal("0.01")
-    common = {
+    common: dict[str, Any] = {
         "amount": amount,
         "payment": payment,
         "bill_to": bill_to,

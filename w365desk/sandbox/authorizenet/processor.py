@@ -13,14 +13,14 @@ import string
 from dataclasses import dataclass
 from decimal import Decimal
 
-from w365desk.gateway.sandbox.cards import (
+from w365desk.sandbox.authorizenet.cards import (
     AVS_NOT_APPLICABLE,
     avs_code_for,
     cvv_code_for,
     zip_declines,
 )
-from w365desk.gateway.sandbox.errors import reason_text
-from w365desk.gateway.sandbox.records import Address, StoredPayment
+from w365desk.sandbox.authorizenet.errors import reason_text
+from w365desk.sandbox.authorizenet.records import Address, StoredPayment
 
 ECHECK_LIMIT = Decimal("100.00")
 _AUTH_CODE_ALPHABET = string.ascii_uppercase + string.digits

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 from xml.etree.ElementTree import Element
 
-from w365desk.gateway.sandbox.errors import ApiError, invalid_field, too_long
-from w365desk.gateway.sandbox.records import ADDRESS_FIELDS, Address
-from w365desk.gateway.sandbox.xmlio import bool_of, find, text_of
+from w365desk.sandbox.authorizenet.errors import ApiError, invalid_field, too_long
+from w365desk.sandbox.authorizenet.records import ADDRESS_FIELDS, Address
+from w365desk.sandbox.authorizenet.xmlio import bool_of, find, text_of
 
 # maxLength facets of customerAddressType in the XSD.
 ADDRESS_LIMITS: dict[str, int] = {

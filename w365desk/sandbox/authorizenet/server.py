@@ -33,10 +33,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from w365desk.clock import Clock, SystemClock
-from w365desk.gateway.sandbox import control
-from w365desk.gateway.sandbox.accept import JSON_CONTENT_TYPE, SCRIPT_CONTENT_TYPE, accept_script
-from w365desk.gateway.sandbox.api import (
+from w365desk.sandbox.authorizenet import control
+from w365desk.sandbox.authorizenet.accept import (
+    JSON_CONTENT_TYPE,
+    SCRIPT_CONTENT_TYPE,
+    accept_script,
+)
+from w365desk.sandbox.authorizenet.api import (
     SECURE_PAYMENT_CONTAINER,
     IncomingRequest,
     Reply,
@@ -46,20 +49,21 @@ from w365desk.gateway.sandbox.api import (
     read_request,
     response_name_for,
 )
-from w365desk.gateway.sandbox.credentials import (
+from w365desk.sandbox.authorizenet.clock import Now, utc_now
+from w365desk.sandbox.authorizenet.credentials import (
     DEFAULT_API_LOGIN_ID,
     DEFAULT_CLIENT_KEY,
     DEFAULT_TRANSACTION_KEY,
     Credentials,
 )
-from w365desk.gateway.sandbox.dirlock import DataDirLock
-from w365desk.gateway.sandbox.errors import ApiError
-from w365desk.gateway.sandbox.faults import Fault, FaultBook
-from w365desk.gateway.sandbox.records import LedgerEntry
-from w365desk.gateway.sandbox.state import StateStore
-from w365desk.gateway.sandbox.xmlio import BOM, MAX_REQUEST_BYTES, NAMESPACE, XML_CONTENT_TYPE
+from w365desk.sandbox.authorizenet.dirlock import DataDirLock
+from w365desk.sandbox.authorizenet.errors import ApiError
+from w365desk.sandbox.authorizenet.faults import Fault, FaultBook
+from w365desk.sandbox.authorizenet.records import LedgerEntry
+from w365desk.sandbox.authorizenet.state import StateStore
+from w365desk.sandbox.authorizenet.xmlio import BOM, MAX_REQUEST_BYTES, NAMESPACE, XML_CONTENT_TYPE
 
-log = logging.getLogger("w365desk.gateway.sandbox")
+log = logging.getLogger("w365desk.sandbox.authorizenet")
 
 API_PATH = "/xml/v1/request.api"
 PLAIN_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -278,6 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json({"ok": True})
             elif path == control.LEDGER_PATH and method == "GET":
                 self._json({"ledger": control.ledger_to_json(sandbox.ledger())})
+            elif path == control.RESET_PATH and method == "POST":
+                sandbox.reset()
+                self._json({"ok": True})
             elif path == control.LATENCY_PATH and method == "POST":
                 sandbox.set_latency(control.latency_from_json(self._read_json()))
                 self._json({"ok": True})
@@ -374,7 +381,7 @@ class SandboxServer:
         client_key: str = DEFAULT_CLIENT_KEY,
         latency_ms: int = 0,
         settlement_delay_s: float = 600.0,
-        clock: Clock | None = None,
+        clock: Now | None = None,
         faults: Mapping[str, Fault] | None = None,
     ) -> None:
         if latency_ms < 0:
@@ -385,8 +392,9 @@ class SandboxServer:
         self.host = host
         self.credentials = Credentials(api_login_id, transaction_key, client_key)
         self.latency_ms = latency_ms
+        self._initial_latency_ms = latency_ms
         self.settlement_delay = timedelta(seconds=settlement_delay_s)
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Now = clock or utc_now
         self.faults = FaultBook()
         for request_type, fault in (faults or {}).items():
             self.faults.set(request_type, fault)
@@ -461,6 +469,10 @@ class SandboxServer:
     ) -> None:
         self.stop()
 
+    @property
+    def running(self) -> bool:
+        return self._http is not None
+
     # --- addresses -----------------------------------------------------------------------------
 
     @property
@@ -515,6 +527,13 @@ class SandboxServer:
 
     def settle_now(self) -> None:
         self.api.settle_now()
+
+    def reset(self) -> None:
+        """Empty the sandbox (no customers, transactions or nonces), clear every fault and
+        go back to the latency it was started with; it keeps serving on the same port."""
+        self.faults.clear()
+        self.latency_ms = self._initial_latency_ms
+        self.api.reset()
 
     def ledger(self) -> list[LedgerEntry]:
         return self.api.ledger()

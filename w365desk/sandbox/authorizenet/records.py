@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from w365desk.gateway.sandbox.cards import MASK, masked
+from w365desk.sandbox.authorizenet.cards import MASK, masked
 
 ADDRESS_FIELDS: tuple[tuple[str, str], ...] = (
     ("first_name", "firstName"),

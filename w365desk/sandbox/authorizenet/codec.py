@@ -46,7 +46,8 @@ def decode(kind: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         known = {f.name for f in dataclasses.fields(kind)}
-        return kind(**{k: decode(hints[k], v) for k, v in value.items() if k in known})
+        record_type: Any = kind
+        return record_type(**{k: decode(hints[k], v) for k, v in value.items() if k in known})
     if kind is Decimal:
         return Decimal(value)
     if kind is datetime:

@@ -51,7 +51,7 @@ class Table(dict[str, T]):
         self.touch(key)
         super().__delitem__(key)
 
-    @overload
+    @overload  # type: ignore[override]  # dict.get's overloads differ only in naming
     def get(self, key: str, /) -> T | None: ...
 
     @overload
@@ -71,7 +71,7 @@ class Table(dict[str, T]):
         self.touch(key)
         return super().pop(key, *default)
 
-    def setdefault(self, key: str, default: T, /) -> T:  # type: ignore[override]
+    def setdefault(self, key: str, default: T, /) -> T:
         self.touch(key)
         return super().setdefault(key, default)
 

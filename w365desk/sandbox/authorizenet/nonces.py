@@ -16,9 +16,9 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from w365desk.clock import Clock
-from w365desk.gateway.sandbox.errors import ApiError
-from w365desk.gateway.sandbox.payments import NonceBank, NonceCard
+from w365desk.sandbox.authorizenet.clock import Now
+from w365desk.sandbox.authorizenet.errors import ApiError
+from w365desk.sandbox.authorizenet.payments import NonceBank, NonceCard
 
 NONCE_LIFETIME = timedelta(minutes=15)
 # Expired nonces are remembered (as digests) a while longer so a late use reads "expired".
@@ -36,7 +36,7 @@ def _digest(value: str) -> str:
 
 
 class NonceVault:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Now) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         # Both oldest first (nonces are issued in clock order), so purging looks at the
@@ -46,7 +46,7 @@ class NonceVault:
 
     def issue(self, payment: NonceCard | NonceBank) -> str:
         value = base64.b64encode(secrets.token_bytes(96)).decode("ascii")
-        now = self._clock.now()
+        now = self._clock()
         with self._lock:
             self._purge(now)
             self._pending[_digest(value)] = _Pending(payment=payment, issued_at=now)
@@ -54,7 +54,7 @@ class NonceVault:
 
     def redeem(self, data_value: str) -> NonceCard | NonceBank:
         """Use a nonce: E00114 when unknown or already used, E00115 when expired."""
-        now = self._clock.now()
+        now = self._clock()
         digest = _digest(data_value)
         with self._lock:
             self._purge(now)
@@ -69,9 +69,15 @@ class NonceVault:
 
     def purge(self) -> None:
         """Drop the payment data of nonces that have expired (called often, and cheap)."""
-        now = self._clock.now()
+        now = self._clock()
         with self._lock:
             self._purge(now)
+
+    def clear(self) -> None:
+        """Forget every nonce, pending or expired (a sandbox reset)."""
+        with self._lock:
+            self._pending.clear()
+            self._expired.clear()
 
     def holds_payment_data(self) -> int:
         """How many nonces still hold payment data (for tests and diagnostics)."""

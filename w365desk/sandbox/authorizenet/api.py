@@ -18,25 +18,25 @@ from datetime import timedelta
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from w365desk.clock import Clock
-from w365desk.gateway.sandbox import accept, cim, reporting, transactions
-from w365desk.gateway.sandbox.accept import JSON_CONTENT_TYPE
-from w365desk.gateway.sandbox.cards import (
+from w365desk.sandbox.authorizenet import accept, cim, reporting, transactions
+from w365desk.sandbox.authorizenet.accept import JSON_CONTENT_TYPE
+from w365desk.sandbox.authorizenet.cards import (
     NOT_A_TEST_CARD_TEXT,
     card_number_well_formed,
     is_test_card,
     parse_expiry,
 )
-from w365desk.gateway.sandbox.context import Context, Handler
-from w365desk.gateway.sandbox.credentials import Credentials
-from w365desk.gateway.sandbox.errors import ApiError, api_text
-from w365desk.gateway.sandbox.nonces import NonceVault
-from w365desk.gateway.sandbox.payments import NonceCard
-from w365desk.gateway.sandbox.records import LedgerEntry
-from w365desk.gateway.sandbox.settlement import settle_all, settle_due
-from w365desk.gateway.sandbox.shapes import api_response, numeric_list, string_list
-from w365desk.gateway.sandbox.state import SandboxState, StateStore
-from w365desk.gateway.sandbox.xmlio import (
+from w365desk.sandbox.authorizenet.clock import Now
+from w365desk.sandbox.authorizenet.context import Context, Handler
+from w365desk.sandbox.authorizenet.credentials import Credentials
+from w365desk.sandbox.authorizenet.errors import OK, ApiError, api_text
+from w365desk.sandbox.authorizenet.nonces import NonceVault
+from w365desk.sandbox.authorizenet.payments import NonceCard
+from w365desk.sandbox.authorizenet.records import LedgerEntry
+from w365desk.sandbox.authorizenet.settlement import settle_all, settle_due
+from w365desk.sandbox.authorizenet.shapes import api_response, numeric_list, string_list
+from w365desk.sandbox.authorizenet.state import SandboxState, StateStore
+from w365desk.sandbox.authorizenet.xmlio import (
     NAMESPACE,
     XML_CONTENT_TYPE,
     XmlRequest,
@@ -47,7 +47,7 @@ from w365desk.gateway.sandbox.xmlio import (
     text_of,
 )
 
-log = logging.getLogger("w365desk.gateway.sandbox")
+log = logging.getLogger("w365desk.sandbox.authorizenet")
 
 SECURE_PAYMENT_CONTAINER = "securePaymentContainerRequest"
 
@@ -185,7 +185,7 @@ class SandboxApi:
     def __init__(
         self,
         store: StateStore,
-        clock: Clock,
+        clock: Now,
         credentials: Credentials,
         settlement_delay: timedelta,
     ) -> None:
@@ -265,7 +265,7 @@ class SandboxApi:
     ) -> tuple[Element, str]:
         if self._closed:
             return _error_document(ERROR_RESPONSE_ROOT, ref_id, ApiError("E00001")), "E00001"
-        now = self._clock.now()
+        now = self._clock()
         state = self._state
         state.start_changes()
         settle_due(state, now, self._settlement_delay)
@@ -282,7 +282,9 @@ class SandboxApi:
         )
         try:
             root = handler(ctx, request)
-            code = "I00001"
+            # Some answers carry an error without raising (E00027 duplicates, refused
+            # refunds and voids): report the code the document itself gives.
+            code = answered_code(root)
         except ApiError as error:
             root = _error_document(response_name, ref_id, error)
             code = error.code
@@ -329,7 +331,7 @@ class SandboxApi:
         try:
             # Nonces live in the vault (its own lock), not in the state: no state lock needed.
             nonce = accept.tokenize(
-                data if isinstance(data, dict) else {}, self._clock.now(), self.nonces
+                data if isinstance(data, dict) else {}, self._clock(), self.nonces
             )
         except ApiError as error:
             return self._json_error(request_name, error, ref_id)
@@ -347,13 +349,26 @@ class SandboxApi:
             if self._closed:
                 raise RuntimeError("the sandbox has stopped")
             self._state.start_changes()
-            settle_all(self._state, self._clock.now())
+            settle_all(self._state, self._clock())
             changes = self._state.take_changes()
             try:
                 self._store.record(self._state, changes)
             except OSError:
                 self._state = self._store.load()
                 raise
+
+    def reset(self) -> None:
+        """Start over empty: no profiles, transactions, batches, ledger or nonces.
+
+        The empty state is written as the next snapshot at once, so a restart after a
+        reset finds the empty sandbox too.
+        """
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the sandbox has stopped")
+            self._state = SandboxState(bank_key=self._store.bank_key)
+            self._store.save(self._state)
+            self.nonces.clear()
 
     def ledger(self) -> list[LedgerEntry]:
         with self._lock:
@@ -370,6 +385,11 @@ class SandboxApi:
         if expiry is None:
             raise ValueError("exp_month/exp_year do not form a valid expiry")
         return self.nonces.issue(NonceCard(number=card_number, expiry=expiry, card_code=card_code))
+
+
+def answered_code(root: Element) -> str:
+    """The first message code of a response document, as the client will read it."""
+    return text_of(root, "messages/message/code") or OK
 
 
 def error_reply(info: RequestInfo, error: ApiError) -> Reply:

@@ -53,10 +53,13 @@ def parse_request(body: bytes) -> XmlRequest:
     namespaces: dict[str, str] = {}
     parser = xml.parsers.expat.ParserCreate(namespace_separator="\x01")
     parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartDoctypeDeclHandler = _forbid
-    parser.EntityDeclHandler = _forbid
-    parser.UnparsedEntityDeclHandler = _forbid
-    parser.ExternalEntityRefHandler = _forbid
+    for handler in (
+        "StartDoctypeDeclHandler",
+        "EntityDeclHandler",
+        "UnparsedEntityDeclHandler",
+        "ExternalEntityRefHandler",
+    ):
+        setattr(parser, handler, _forbid)
     parser.buffer_text = True
 
     def start(name: str, attributes: dict[str, str]) -> None:

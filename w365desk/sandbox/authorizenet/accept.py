@@ -15,28 +15,28 @@ from importlib import resources
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from w365desk.gateway.cards import card_brand
-from w365desk.gateway.sandbox.cards import (
+from w365desk.sandbox.authorizenet.cards import (
     NOT_A_TEST_CARD_TEXT,
     TEST_CARDS,
     bank_account_number_valid,
+    brand_of,
     card_code_valid,
     card_number_well_formed,
     is_test_card,
     parse_expiry,
     routing_number_valid,
 )
-from w365desk.gateway.sandbox.context import Context
-from w365desk.gateway.sandbox.errors import OK, OK_TEXT, ApiError, invalid_field, missing_field
-from w365desk.gateway.sandbox.nonces import NonceVault
-from w365desk.gateway.sandbox.payments import (
+from w365desk.sandbox.authorizenet.context import Context
+from w365desk.sandbox.authorizenet.errors import OK, OK_TEXT, ApiError, invalid_field, missing_field
+from w365desk.sandbox.authorizenet.nonces import NonceVault
+from w365desk.sandbox.authorizenet.payments import (
     ACCEPT_DATA_DESCRIPTOR,
     BANK_ACCOUNT_TYPES,
     NonceBank,
     NonceCard,
 )
-from w365desk.gateway.sandbox.shapes import api_response
-from w365desk.gateway.sandbox.xmlio import BOM, find, sub
+from w365desk.sandbox.authorizenet.shapes import api_response
+from w365desk.sandbox.authorizenet.xmlio import BOM, find, sub
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 SCRIPT_CONTENT_TYPE = "application/javascript; charset=utf-8"
@@ -78,7 +78,7 @@ def _card(token: Mapping[str, Any], now: datetime) -> NonceCard:
         raise invalid_field("Expiration Date")
     if expiry.expired_at(now):
         raise ApiError("E00013", "The credit card has expired.")
-    if card_code is not None and not card_code_valid(card_code, card_brand(number)):
+    if card_code is not None and not card_code_valid(card_code, brand_of(number)):
         raise invalid_field("Card Code")
     zip_code = _text(token, "zip")
     if zip_code is not None and len(zip_code) > 20:

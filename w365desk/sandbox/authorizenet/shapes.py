@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from xml.etree.ElementTree import Element
 
-from w365desk.gateway.sandbox.errors import OK, OK_TEXT
-from w365desk.gateway.sandbox.records import (
+from w365desk.sandbox.authorizenet.errors import OK, OK_TEXT
+from w365desk.sandbox.authorizenet.records import (
     ADDRESS_FIELDS,
     Address,
     PaymentProfile,
     StoredPayment,
 )
-from w365desk.gateway.sandbox.xmlio import leaf, response_root, sub, sub_if
+from w365desk.sandbox.authorizenet.xmlio import leaf, response_root, sub, sub_if
 
 CONTACT_FIELDS = ("phone_number", "fax_number", "email")
 

@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Protocol
 from xml.etree.ElementTree import Element
 
-from w365desk.gateway.cards import card_brand
-from w365desk.gateway.sandbox.cards import (
+from w365desk.sandbox.authorizenet.cards import (
     NOT_A_TEST_CARD_REASON_TEXT,
     NOT_A_TEST_CARD_TEXT,
     Expiry,
     bank_account_number_valid,
+    brand_of,
     card_code_valid,
     card_number_well_formed,
     is_masked,
@@ -26,10 +26,10 @@ from w365desk.gateway.sandbox.cards import (
     parse_expiry,
     routing_number_valid,
 )
-from w365desk.gateway.sandbox.errors import ApiError
-from w365desk.gateway.sandbox.records import StoredPayment
-from w365desk.gateway.sandbox.state import SandboxState, public_card_fingerprint
-from w365desk.gateway.sandbox.xmlio import find, text_of
+from w365desk.sandbox.authorizenet.errors import ApiError
+from w365desk.sandbox.authorizenet.records import StoredPayment
+from w365desk.sandbox.authorizenet.state import SandboxState, public_card_fingerprint
+from w365desk.sandbox.authorizenet.xmlio import find, text_of
 
 ACCEPT_DATA_DESCRIPTOR = "COMMON.ACCEPT.INAPP.PAYMENT"
 BANK_ACCOUNT_TYPES = ("checking", "savings", "businessChecking")
@@ -145,7 +145,7 @@ def _read_card(card: Element, *, now: datetime, existing: StoredPayment | None) 
             raise PaymentProblem("E00013", NOT_A_TEST_CARD_TEXT, 6, NOT_A_TEST_CARD_REASON_TEXT)
         number = raw_number
         last4 = raw_number[-4:]
-        brand = card_brand(raw_number)
+        brand = brand_of(raw_number)
     expiry: Expiry | None
     if existing is not None and existing.kind == "card" and is_masked(raw_expiry):
         expiry = None
@@ -235,7 +235,7 @@ def card_brand_of(payment: PaymentInput, existing: StoredPayment | None = None) 
     if isinstance(payment, BankInput):
         return "eCheck"
     if payment.number is not None:
-        return card_brand(payment.number)
+        return brand_of(payment.number)
     return existing.brand if existing is not None else "Unknown"
 
 
@@ -249,6 +249,7 @@ def to_stored(
         else:
             assert existing is not None
             fingerprint = existing.fingerprint
+        expiry: str | None
         if payment.expiry is not None:
             expiry = payment.expiry.iso()
         else:

@@ -1,10 +1,11 @@
 """The sandbox's own card and bank tables: test cards, AVS and CVV codes, expiry and masking.
 
-The general card-number rules (lengths, Luhn, brand by prefix) live in
-``w365desk.gateway.cards`` and are shared with the desk, so both accept the same
-numbers. On top of them the sandbox accepts only Authorize.Net's published test
-cards: it is the app's default gateway until real keys are entered, and a real card
-typed into it must be refused, never processed or remembered.
+The sandbox plays the gateway, so it keeps its own card rules instead of sharing the
+desk's: the same Luhn or brand bug can then never sit in the app and in its fake alike,
+where no test would see it. It accepts only Authorize.Net's published test cards: it
+is the app's default gateway until real keys are entered, and a real card typed into
+it must be refused, never processed or remembered. The brand it reports is the one
+Authorize.Net's sandbox reports for each test card.
 
 The AVS and CVV tables follow Authorize.Net's sandbox testing guide: the billing zip
 and the card code a test sends choose the result the processor reports.
@@ -16,7 +17,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from w365desk.gateway.cards import AMEX, CARD_NUMBER_LENGTHS, is_ascii_digits, luhn_valid
+# The gateway's schema takes 13 to 16 digits for a card number.
+CARD_NUMBER_LENGTHS = range(13, 17)
+AMEX = "AmericanExpress"
+UNKNOWN_BRAND = "Unknown"
+_DIGITS = re.compile(r"[0-9]+")
 
 # The test cards Authorize.Net's sandbox accepts, with the brand it reports for each.
 TEST_CARDS: dict[str, str] = {
@@ -83,13 +88,36 @@ _EXPIRY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+def is_ascii_digits(text: str) -> bool:
+    # Not str.isdigit: that also takes full-width and other Unicode digits.
+    return _DIGITS.fullmatch(text) is not None
+
+
+def passes_luhn(digits: str) -> bool:
+    """The mod-10 check every card number carries in its last digit."""
+    if not is_ascii_digits(digits):
+        return False
+    checksum = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        checksum += value
+    return checksum % 10 == 0
+
+
 def card_number_well_formed(number: str) -> bool:
     """13 to 16 ASCII digits passing the Luhn check: what the gateway accepts as a card number."""
-    return len(number) in CARD_NUMBER_LENGTHS and luhn_valid(number)
+    return len(number) in CARD_NUMBER_LENGTHS and passes_luhn(number)
 
 
 def is_test_card(number: str) -> bool:
     return number in TEST_CARDS
+
+
+def brand_of(number: str) -> str:
+    """The brand the sandbox reports for a card number (only test cards are ever stored)."""
+    return TEST_CARDS.get(number, UNKNOWN_BRAND)
 
 
 def card_code_valid(code: str, brand: str) -> bool:

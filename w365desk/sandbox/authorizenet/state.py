@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from w365desk.gateway.sandbox.cards import TEST_CARDS
-from w365desk.gateway.sandbox.codec import decode, encode
-from w365desk.gateway.sandbox.journal import (
+from w365desk.sandbox.authorizenet.cards import TEST_CARDS
+from w365desk.sandbox.authorizenet.codec import decode, encode
+from w365desk.sandbox.authorizenet.journal import (
     JournalError,
     JournalWriter,
     read_journal,
     write_atomically,
 )
-from w365desk.gateway.sandbox.records import (
+from w365desk.sandbox.authorizenet.records import (
     Batch,
     CustomerProfile,
     LedgerEntry,
@@ -43,7 +43,7 @@ from w365desk.gateway.sandbox.records import (
     StoredPayment,
     Transaction,
 )
-from w365desk.gateway.sandbox.tables import Table
+from w365desk.sandbox.authorizenet.tables import Table
 
 STATE_FILE_NAME = "sandbox-state.json"
 JOURNAL_FILE_NAME = "sandbox-journal.jsonl"
@@ -212,7 +212,7 @@ def state_from_json(text: str, bank_key: bytes | None = None) -> tuple[SandboxSt
         raise ValueError("the generation is not a whole number")
     next_ids = dict(FIRST_IDS)
     next_ids.update(decode(dict[str, int], document.get("next_ids") or {}))
-    tables = {
+    tables: dict[str, Any] = {
         name: {key: decode(kind, value) for key, value in (document.get(name) or {}).items()}
         for name, kind in RECORD_TYPES.items()
     }

@@ -7,19 +7,20 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from w365desk.gateway.sandbox.credentials import (
+from w365desk.sandbox.authorizenet.credentials import (
     DEFAULT_API_LOGIN_ID,
     DEFAULT_CLIENT_KEY,
     DEFAULT_TRANSACTION_KEY,
     MAX_TRANSACTION_KEY_LENGTH,
 )
-from w365desk.gateway.sandbox.dirlock import DataDirInUse
-from w365desk.gateway.sandbox.faults import FAULT_KINDS, Fault
-from w365desk.gateway.sandbox.server import SandboxServer
-from w365desk.gateway.sandbox.state import StateFileError
+from w365desk.sandbox.authorizenet.dirlock import DataDirInUse
+from w365desk.sandbox.authorizenet.faults import FAULT_KINDS, Fault
+from w365desk.sandbox.authorizenet.server import SandboxServer
+from w365desk.sandbox.authorizenet.state import StateFileError
 
 
 def _fault(text: str) -> tuple[str, Fault]:
@@ -63,12 +64,6 @@ def _port(text: str) -> int:
     return value
 
 
-def _default_data_dir() -> Path:
-    from w365desk.locations import data_dir
-
-    return data_dir() / "sandbox"
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="w365desk sandbox",
@@ -109,10 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_sandbox_cli(argv: list[str] | None = None) -> int:
+def run_sandbox_cli(argv: list[str] | None, default_data_dir: Callable[[], Path]) -> int:
+    """Run the sandbox until Ctrl-C or SIGTERM. ``default_data_dir`` is asked only when
+    ``--data`` is not given (the host program knows where its data lives)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    data = args.data if args.data is not None else _default_data_dir()
+    data = args.data if args.data is not None else default_data_dir()
     try:
         server = SandboxServer(
             data,

@@ -15,14 +15,15 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from w365desk.gateway.sandbox.faults import FAULT_KINDS, Fault
-from w365desk.gateway.sandbox.records import LedgerEntry
+from w365desk.sandbox.authorizenet.faults import FAULT_KINDS, Fault
+from w365desk.sandbox.authorizenet.records import LedgerEntry
 
 FAULTS_PATH = "/sandbox/faults"
 SETTLE_PATH = "/sandbox/settle"
 LEDGER_PATH = "/sandbox/ledger"
 LATENCY_PATH = "/sandbox/latency"
-POST_PATHS = frozenset({FAULTS_PATH, SETTLE_PATH, LATENCY_PATH})
+RESET_PATH = "/sandbox/reset"
+POST_PATHS = frozenset({FAULTS_PATH, SETTLE_PATH, LATENCY_PATH, RESET_PATH})
 
 
 class ControlError(ValueError):

@@ -13,28 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from w365desk.gateway.sandbox.context import Context
-from w365desk.gateway.sandbox.errors import (
+from w365desk.sandbox.authorizenet.context import Context
+from w365desk.sandbox.authorizenet.errors import (
     MAX_PAYMENT_PROFILES,
     ApiError,
     invalid_field,
     missing_field,
 )
-from w365desk.gateway.sandbox.fields import (
+from w365desk.sandbox.authorizenet.fields import (
     limited_text,
     numeric_id,
     read_address,
     read_paging,
     read_sorting,
 )
-from w365desk.gateway.sandbox.payments import PaymentProblem, read_payment, to_stored
-from w365desk.gateway.sandbox.records import (
+from w365desk.sandbox.authorizenet.payments import PaymentProblem, read_payment, to_stored
+from w365desk.sandbox.authorizenet.records import (
     Address,
     CustomerProfile,
     PaymentProfile,
     StoredPayment,
 )
-from w365desk.gateway.sandbox.shapes import (
+from w365desk.sandbox.authorizenet.shapes import (
     add_address,
     add_masked_payment,
     add_masked_payment_profile,
@@ -43,8 +43,8 @@ from w365desk.gateway.sandbox.shapes import (
     numeric_list,
     string_list,
 )
-from w365desk.gateway.sandbox.validation import ValidationResult, check_mode, validate_payment
-from w365desk.gateway.sandbox.xmlio import bool_of, find, leaf, sub, sub_if, text_of
+from w365desk.sandbox.authorizenet.validation import ValidationResult, check_mode, validate_payment
+from w365desk.sandbox.authorizenet.xmlio import bool_of, find, leaf, sub, sub_if, text_of
 
 CUSTOMER_TYPES = ("individual", "business")
 DUPLICATE_PAYMENT_PROFILE_TEXT = "A duplicate customer payment profile already exists."

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from w365desk.gateway.sandbox.context import Context
-from w365desk.gateway.sandbox.errors import ApiError, invalid_field, missing_field, reason_text
-from w365desk.gateway.sandbox.fields import Page, Sorting, numeric_id, read_paging, read_sorting
-from w365desk.gateway.sandbox.records import Transaction
-from w365desk.gateway.sandbox.shapes import (
+from w365desk.sandbox.authorizenet.context import Context
+from w365desk.sandbox.authorizenet.errors import ApiError, invalid_field, missing_field, reason_text
+from w365desk.sandbox.authorizenet.fields import (
+    Page,
+    Sorting,
+    numeric_id,
+    read_paging,
+    read_sorting,
+)
+from w365desk.sandbox.authorizenet.records import Transaction
+from w365desk.sandbox.authorizenet.shapes import (
     add_address,
     add_masked_payment,
     add_profile_ids,
@@ -22,7 +28,7 @@ from w365desk.gateway.sandbox.shapes import (
     money,
     utc_timestamp,
 )
-from w365desk.gateway.sandbox.xmlio import sub, sub_if, text_of
+from w365desk.sandbox.authorizenet.xmlio import sub, sub_if, text_of
 
 MARKET_TYPE = "eCommerce"
 PRODUCT = "Card Not Present"

@@ -22,9 +22,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 from xml.etree.ElementTree import Element
 
-from w365desk.gateway.sandbox.cards import MASK, is_masked, last4_of, parse_expiry
-from w365desk.gateway.sandbox.context import Context
-from w365desk.gateway.sandbox.errors import (
+from w365desk.sandbox.authorizenet.cards import MASK, is_masked, last4_of, parse_expiry
+from w365desk.sandbox.authorizenet.context import Context
+from w365desk.sandbox.authorizenet.errors import (
     OK,
     OK_TEXT,
     ApiError,
@@ -32,10 +32,15 @@ from w365desk.gateway.sandbox.errors import (
     missing_field,
     reason_text,
 )
-from w365desk.gateway.sandbox.fields import limited_text, read_address
-from w365desk.gateway.sandbox.payments import CardInput, PaymentProblem, read_payment, to_stored
-from w365desk.gateway.sandbox.processor import authorize, new_network_trans_id
-from w365desk.gateway.sandbox.records import (
+from w365desk.sandbox.authorizenet.fields import limited_text, read_address
+from w365desk.sandbox.authorizenet.payments import (
+    CardInput,
+    PaymentProblem,
+    read_payment,
+    to_stored,
+)
+from w365desk.sandbox.authorizenet.processor import authorize, new_network_trans_id
+from w365desk.sandbox.authorizenet.records import (
     CAPTURED,
     DECLINED,
     REFUND_PENDING,
@@ -45,8 +50,8 @@ from w365desk.gateway.sandbox.records import (
     LedgerEntry,
     Transaction,
 )
-from w365desk.gateway.sandbox.shapes import add_profile_ids, api_response
-from w365desk.gateway.sandbox.xmlio import find, leaf, sub, sub_if, text_of
+from w365desk.sandbox.authorizenet.shapes import add_profile_ids, api_response
+from w365desk.sandbox.authorizenet.xmlio import find, leaf, sub, sub_if, text_of
 
 CHARGE = "authCaptureTransaction"
 REFUND = "refundTransaction"

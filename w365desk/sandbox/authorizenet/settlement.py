@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from w365desk.gateway.sandbox.records import (
+from w365desk.sandbox.authorizenet.records import (
     CAPTURED,
     REFUND_PENDING,
     REFUND_SETTLED,
@@ -17,7 +17,7 @@ from w365desk.gateway.sandbox.records import (
     Batch,
     Transaction,
 )
-from w365desk.gateway.sandbox.state import SandboxState
+from w365desk.sandbox.authorizenet.state import SandboxState
 
 _SETTLED_STATUS = {CAPTURED: SETTLED, REFUND_PENDING: REFUND_SETTLED}
 

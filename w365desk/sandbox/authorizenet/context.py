@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.etree.ElementTree import Element
 
-from w365desk.gateway.sandbox.nonces import NonceVault
-from w365desk.gateway.sandbox.state import SandboxState
+from w365desk.sandbox.authorizenet.nonces import NonceVault
+from w365desk.sandbox.authorizenet.state import SandboxState
 
 
 @dataclass(frozen=True)
