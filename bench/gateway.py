@@ -26,9 +26,9 @@ from w365desk.gateway import (
     ChargeRequest,
     CustomerProfileInput,
 )
-from w365desk.gateway.authorizenet import AuthorizeNetGateway, sandbox_gateway
-from w365desk.gateway.sandbox import SandboxServer
-from w365desk.gateway.sandbox.cards import TEST_CARDS
+from w365desk.gateway.authorizenet import AuthorizeNetGateway
+from w365desk.sandbox.authorizenet import SandboxServer
+from w365desk.sandbox.authorizenet.cards import TEST_CARDS
 
 # The sandbox's first Visa test card: test data lives in one place only.
 BENCH_CARD = next(number for number, brand in TEST_CARDS.items() if brand == "Visa")
@@ -62,7 +62,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         server = SandboxServer(Path(scratch) / "sandbox")
         server.start()
-        gateway: AuthorizeNetGateway = sandbox_gateway(server, timeout_s=30.0)
+        gateway = AuthorizeNetGateway(
+            server.api_login_id, server.transaction_key, server.api_url, timeout_s=30.0
+        )
         try:
             customer = gateway.create_customer_profile(
                 CustomerProfileInput(merchant_customer_id="BENCH-1")

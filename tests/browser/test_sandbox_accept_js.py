@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway_support import gateway_for
+from http_support import serving
 
-from w365desk.gateway.authorizenet import AuthorizeNetGateway, sandbox_gateway
+from w365desk.gateway.authorizenet import AuthorizeNetGateway
 from w365desk.gateway.errors import NonceExpired, NonceInvalid
-from w365desk.gateway.sandbox import DEFAULT_API_LOGIN_ID, DEFAULT_CLIENT_KEY, SandboxServer
 from w365desk.gateway.types import AcceptNonce, BillingAddress, CustomerProfileInput
+from w365desk.sandbox.authorizenet import DEFAULT_API_LOGIN_ID, DEFAULT_CLIENT_KEY, SandboxServer
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Card</title>
@@ -49,12 +50,6 @@ function pay() {{
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox") as server:
-        yield server
-
-
-@pytest.fixture
 def page_url(sandbox: SandboxServer) -> Iterator[str]:
     """A page on another loopback origin, as the link server's customer page will be."""
     body = PAGE.format(
@@ -72,17 +67,13 @@ def page_url(sandbox: SandboxServer) -> Iterator[str]:
         def log_message(self, *_args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/pay"
-    server.shutdown()
-    server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}/pay"
 
 
 @pytest.fixture
 def gateway(sandbox: SandboxServer) -> Iterator[AuthorizeNetGateway]:
-    adapter = sandbox_gateway(sandbox, timeout_s=10)
+    adapter = gateway_for(sandbox, timeout_s=10)
     yield adapter
     adapter.close()
 
@@ -183,7 +174,7 @@ def test_a_page_cannot_charge_or_control_the_sandbox(
     page: Any, page_url: str, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Simple cross-origin posts need no preflight; the browser's Origin header gives them away."""
-    caplog.set_level(logging.DEBUG, logger="w365desk.gateway.sandbox")
+    caplog.set_level(logging.DEBUG, logger="w365desk.sandbox.authorizenet")
     page.goto(page_url)
     charge = CHARGE.format(login=DEFAULT_API_LOGIN_ID, key=sandbox.transaction_key)
     fault = json.dumps({"requestType": "*", "kind": "http_500"})

@@ -9,6 +9,7 @@ import pytest
 
 from w365desk.app import build_app
 from w365desk.gateway.authorizenet import PRODUCTION_URL, AuthorizeNetGateway
+from w365desk.services.actors import Actor
 from w365desk.settings import GatewayEnvironment
 
 
@@ -17,7 +18,7 @@ def _url(tmp_path: Path) -> str:
 
 
 def test_fresh_desktop_runs_on_the_offline_sandbox(tmp_path: Path) -> None:
-    app = build_app(_url(tmp_path), actor="tester")
+    app = build_app(_url(tmp_path), actor=Actor.staff("tester"))
     try:
         connection = app.gateway_connection
         assert connection.environment is GatewayEnvironment.OFFLINE_SANDBOX
@@ -31,9 +32,9 @@ def test_fresh_desktop_runs_on_the_offline_sandbox(tmp_path: Path) -> None:
 
 
 def test_second_desktop_on_the_same_data_folder_is_told_why(tmp_path: Path) -> None:
-    first = build_app(_url(tmp_path), actor="tester")
+    first = build_app(_url(tmp_path), actor=Actor.staff("tester"))
     try:
-        second = build_app(_url(tmp_path), actor="tester")
+        second = build_app(_url(tmp_path), actor=Actor.staff("tester"))
         try:
             assert second.gateway is None
             assert "another w365desk" in second.gateway_connection.description
@@ -41,7 +42,7 @@ def test_second_desktop_on_the_same_data_folder_is_told_why(tmp_path: Path) -> N
             second.close()
     finally:
         first.close()
-    third = build_app(_url(tmp_path), actor="tester")  # the first released the sandbox
+    third = build_app(_url(tmp_path), actor=Actor.staff("tester"))  # the first released the sandbox
     try:
         assert third.gateway is not None
     finally:
@@ -49,19 +50,19 @@ def test_second_desktop_on_the_same_data_folder_is_told_why(tmp_path: Path) -> N
 
 
 def test_production_needs_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = build_app(_url(tmp_path), actor="tester")
+    app = build_app(_url(tmp_path), actor=Actor.staff("tester"))
     settings = dataclasses.replace(
-        app.shared_settings.load(),
+        app.services.shared_settings.load(),
         gateway_environment=GatewayEnvironment.PRODUCTION,
         gateway_api_login_id="5KP3u95bQpv",
         gateway_public_client_key="6gSuV295YD86Mq4d86zEsx8C",
         link_server_public_url="https://pay.reseller.example",
     )
-    app.shared_settings.save(settings, actor="tester")
+    app.services.shared_settings.save(settings, actor=Actor.staff("tester"))
     app.close()
 
     monkeypatch.delenv("W365DESK_TRANSACTION_KEY", raising=False)
-    unconfigured = build_app(_url(tmp_path), actor="tester")
+    unconfigured = build_app(_url(tmp_path), actor=Actor.staff("tester"))
     try:
         assert unconfigured.gateway is None
         assert unconfigured.gateway_connection.sandbox is None
@@ -70,7 +71,7 @@ def test_production_needs_credentials(tmp_path: Path, monkeypatch: pytest.Monkey
         unconfigured.close()
 
     monkeypatch.setenv("W365DESK_TRANSACTION_KEY", "4Ktq966gC55GAX7S")
-    configured = build_app(_url(tmp_path), actor="tester")
+    configured = build_app(_url(tmp_path), actor=Actor.staff("tester"))
     try:
         gateway = configured.gateway
         assert isinstance(gateway, AuthorizeNetGateway)
@@ -82,13 +83,13 @@ def test_production_needs_credentials(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_unreadable_sandbox_state_is_reported_not_replaced(tmp_path: Path) -> None:
-    from w365desk.gateway.sandbox.state import STATE_FILE_NAME
     from w365desk.locations import data_dir
+    from w365desk.sandbox.authorizenet.state import STATE_FILE_NAME
 
     state_file = data_dir() / "sandbox" / STATE_FILE_NAME
     state_file.parent.mkdir(parents=True)
     state_file.write_text("{not json", encoding="utf-8")
-    app = build_app(_url(tmp_path), actor="tester")
+    app = build_app(_url(tmp_path), actor=Actor.staff("tester"))
     try:
         assert app.gateway is None
         assert "state file cannot be read" in app.gateway_connection.description
@@ -101,7 +102,7 @@ def test_unusable_sandbox_folder_is_reported_not_fatal(tmp_path: Path) -> None:
     from w365desk.locations import data_dir
 
     (data_dir() / "sandbox").write_text("a file where the sandbox folder should be")
-    app = build_app(_url(tmp_path), actor="tester")
+    app = build_app(_url(tmp_path), actor=Actor.staff("tester"))
     try:
         assert app.gateway is None
         assert "cannot be used" in app.gateway_connection.description
@@ -119,7 +120,7 @@ def test_context_repr_never_shows_a_database_password(
         "postgresql+psycopg://postgres@", "postgresql+psycopg://postgres:hunter2@"
     )
     for url in (with_password, f"{postgres_server_database}?password=hunter2"):
-        app = build_app(url, actor="tester")
+        app = build_app(url, actor=Actor.staff("tester"))
         try:
             assert "hunter2" not in repr(app)
             assert "hunter2" not in app.database_label

@@ -7,12 +7,12 @@ the wire, the sandbox's processing, our reading of its answer.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from gateway_support import gateway_for
 
 from w365desk.clock import FrozenClock
 from w365desk.gateway import (
@@ -37,8 +37,8 @@ from w365desk.gateway import (
     TransactionRejected,
     ValidationFailed,
 )
-from w365desk.gateway.authorizenet import AuthorizeNetGateway, sandbox_gateway
-from w365desk.gateway.sandbox import Fault, SandboxServer
+from w365desk.gateway.authorizenet import AuthorizeNetGateway
+from w365desk.sandbox.authorizenet import Fault, SandboxServer
 
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 VISA = "4111111111111111"
@@ -48,19 +48,8 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
-
-
-@pytest.fixture
-def server(tmp_path: Path, clock: FrozenClock) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox", clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
-def gateway(server: SandboxServer, clock: FrozenClock) -> Iterator[AuthorizeNetGateway]:
-    adapter = sandbox_gateway(server, timeout_s=10.0, clock=clock)
+def gateway(sandbox: SandboxServer, clock: FrozenClock) -> Iterator[AuthorizeNetGateway]:
+    adapter = gateway_for(sandbox, timeout_s=10.0, clock=clock)
     yield adapter
     adapter.close()
 
@@ -104,8 +93,8 @@ def test_right_credentials_pass_the_test(gateway: AuthorizeNetGateway) -> None:
     gateway.test_credentials()
 
 
-def test_wrong_transaction_key_is_authentication_failed(server: SandboxServer) -> None:
-    wrong = sandbox_gateway(server, transaction_key="NotTheRightKey1", timeout_s=10.0)
+def test_wrong_transaction_key_is_authentication_failed(sandbox: SandboxServer) -> None:
+    wrong = gateway_for(sandbox, transaction_key="NotTheRightKey1", timeout_s=10.0)
     with pytest.raises(AuthenticationFailed) as caught:
         wrong.test_credentials()
     assert caught.value.code == "E00007"
@@ -114,9 +103,9 @@ def test_wrong_transaction_key_is_authentication_failed(server: SandboxServer) -
         wrong.create_customer_profile(CustomerProfileInput(merchant_customer_id="X1"))
 
 
-def test_empty_credentials_are_refused_before_any_call(server: SandboxServer) -> None:
+def test_empty_credentials_are_refused_before_any_call(sandbox: SandboxServer) -> None:
     with pytest.raises(InvalidField) as caught:
-        AuthorizeNetGateway("", "key", server.api_url)
+        AuthorizeNetGateway("", "key", sandbox.api_url)
     assert caught.value.field == "api_login_id"
 
 
@@ -206,20 +195,20 @@ def test_eleventh_payment_profile_reaches_the_limit(gateway: AuthorizeNetGateway
 
 
 def test_expired_card_is_refused_locally_without_a_call(
-    gateway: AuthorizeNetGateway, server: SandboxServer
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer
 ) -> None:
     customer = new_customer(gateway)
-    server.set_fault("createCustomerPaymentProfileRequest", Fault("http_500"))
+    sandbox.set_fault("createCustomerPaymentProfileRequest", Fault("http_500"))
     with pytest.raises(InvalidField) as caught:
         gateway.add_card(customer, CardInput(VISA, 12, 2025), billing())
     assert caught.value.field == "expiration"
 
 
 def test_gateway_side_invalid_card_number_and_expiry_are_invalid_field(
-    server: SandboxServer, clock: FrozenClock
+    sandbox: SandboxServer, clock: FrozenClock
 ) -> None:
     # The adapter's own checks are bypassed here to see the gateway's verdicts mapped.
-    lenient = sandbox_gateway(server, timeout_s=10.0, clock=FrozenClock(START))
+    lenient = gateway_for(sandbox, timeout_s=10.0, clock=FrozenClock(START))
     customer = new_customer(lenient)
     card = CardInput(VISA, 2, 2026)
     object.__setattr__(card, "number", "4111111111111112")
@@ -320,9 +309,9 @@ def test_cards_expiring_in_a_month(gateway: AuthorizeNetGateway) -> None:
 # -- Accept.js nonces --------------------------------------------------------------------------
 
 
-def test_profile_from_nonce(gateway: AuthorizeNetGateway, server: SandboxServer) -> None:
+def test_profile_from_nonce(gateway: AuthorizeNetGateway, sandbox: SandboxServer) -> None:
     customer = new_customer(gateway)
-    nonce = AcceptNonce(server.issue_nonce(MASTERCARD, 8, 2029, "123"))
+    nonce = AcceptNonce(sandbox.issue_nonce(MASTERCARD, 8, 2029, "123"))
     added = gateway.add_from_nonce(customer, nonce, billing(), make_default=True)
     assert (added.kind, added.brand, added.last4) == ("card", "MasterCard", "0015")
     assert (added.exp_month, added.exp_year) == (8, 2029)
@@ -340,10 +329,10 @@ def test_invalid_nonce(gateway: AuthorizeNetGateway) -> None:
 
 
 def test_expired_nonce(
-    gateway: AuthorizeNetGateway, server: SandboxServer, clock: FrozenClock
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, clock: FrozenClock
 ) -> None:
     customer = new_customer(gateway)
-    nonce = AcceptNonce(server.issue_nonce(VISA, 12, 2030))
+    nonce = AcceptNonce(sandbox.issue_nonce(VISA, 12, 2030))
     clock.advance(timedelta(minutes=16))
     with pytest.raises(NonceExpired) as caught:
         gateway.add_from_nonce(customer, nonce, billing())
@@ -354,7 +343,7 @@ def test_expired_nonce(
 
 
 def test_charge_approves_and_lands_in_the_ledger(
-    gateway: AuthorizeNetGateway, server: SandboxServer
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer
 ) -> None:
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
@@ -373,7 +362,7 @@ def test_charge_approves_and_lands_in_the_ledger(
     assert result.account_number_masked == "XXXX1111"
     assert result.account_type == "Visa"
     assert result.requested_amount == Decimal("123.45")
-    [entry] = server.ledger()
+    [entry] = sandbox.ledger()
     assert (entry.kind, entry.transaction_id, entry.amount) == (
         "charge",
         result.transaction_id,
@@ -398,7 +387,7 @@ def test_charge_approves_and_lands_in_the_ledger(
 
 @pytest.mark.parametrize(("zip_code", "cvv"), [("46203", "900"), ("46205", "901")])
 def test_avs_and_cvv_result_codes_are_surfaced(
-    gateway: AuthorizeNetGateway, server: SandboxServer, zip_code: str, cvv: str
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, zip_code: str, cvv: str
 ) -> None:
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing(zip_code))
@@ -416,7 +405,7 @@ def test_avs_and_cvv_result_codes_are_surfaced(
 
 
 def test_decline_is_declined_with_its_transaction(
-    gateway: AuthorizeNetGateway, server: SandboxServer
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer
 ) -> None:
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing("46282"))
@@ -428,11 +417,11 @@ def test_decline_is_declined_with_its_transaction(
     assert caught.value.reason_code == "2"
     assert caught.value.transaction_id
     assert str(caught.value).startswith("Declined")
-    [entry] = server.ledger()
+    [entry] = sandbox.ledger()
     assert (entry.response_code, entry.transaction_id) == ("2", caught.value.transaction_id)
 
 
-def test_duplicate_window(gateway: AuthorizeNetGateway, server: SandboxServer) -> None:
+def test_duplicate_window(gateway: AuthorizeNetGateway, sandbox: SandboxServer) -> None:
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
     request = charge(customer, card.payment_profile_id, "50.00", invoice_number="INV-W")
@@ -443,7 +432,7 @@ def test_duplicate_window(gateway: AuthorizeNetGateway, server: SandboxServer) -
     assert "not charged twice" in str(caught.value)
     # The refusal names the charge that stands, so nobody has to search for it.
     assert caught.value.transaction_id == first.transaction_id
-    approved = [e for e in server.ledger() if e.response_code == "1"]
+    approved = [e for e in sandbox.ledger() if e.response_code == "1"]
     assert [e.transaction_id for e in approved] == [first.transaction_id]
     no_window = charge(
         customer, card.payment_profile_id, "50.00", invoice_number="INV-W", duplicate_window_s=0
@@ -461,7 +450,7 @@ def test_echeck_limit(gateway: AuthorizeNetGateway) -> None:
         gateway.charge_profile(charge(customer, bank.payment_profile_id, "100.01"))
 
 
-def test_refund_only_after_settlement(gateway: AuthorizeNetGateway, server: SandboxServer) -> None:
+def test_refund_only_after_settlement(gateway: AuthorizeNetGateway, sandbox: SandboxServer) -> None:
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
     paid = gateway.charge_profile(charge(customer, card.payment_profile_id, "80.00"))
@@ -470,14 +459,14 @@ def test_refund_only_after_settlement(gateway: AuthorizeNetGateway, server: Sand
         gateway.refund(refund_30)
     assert caught.value.reason_code == "54"
     assert "settled" in str(caught.value)
-    server.settle_now()
+    sandbox.settle_now()
     settled = gateway.transaction_details(paid.transaction_id)
     assert settled.settled_at is not None and settled.settled_at.tzinfo is not None
     assert settled.status == "settledSuccessfully"
     result = gateway.refund(refund_30)
     assert result.response_code == "1"
     assert result.reference_transaction_id == paid.transaction_id
-    entries = [e for e in server.ledger() if e.kind == "refund" and e.response_code == "1"]
+    entries = [e for e in sandbox.ledger() if e.kind == "refund" and e.response_code == "1"]
     assert [(e.transaction_id, e.amount, e.ref_id) for e in entries] == [
         (result.transaction_id, Decimal("30.00"), "refund-1")
     ]
@@ -487,14 +476,14 @@ def test_refund_only_after_settlement(gateway: AuthorizeNetGateway, server: Sand
 
 
 def test_refund_through_the_payment_profile(
-    gateway: AuthorizeNetGateway, server: SandboxServer
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer
 ) -> None:
     customer = new_customer(gateway)
     bank = gateway.add_bank_account(
         customer, BankAccountInput("121042882", "123456789", "Ada Lovelace"), billing()
     )
     paid = gateway.charge_profile(charge(customer, bank.payment_profile_id, "40.00"))
-    server.settle_now()
+    sandbox.settle_now()
     result = gateway.refund(
         refund(
             paid.transaction_id,
@@ -508,7 +497,7 @@ def test_refund_through_the_payment_profile(
     assert result.response_code == "1"
 
 
-def test_void_only_before_settlement(gateway: AuthorizeNetGateway, server: SandboxServer) -> None:
+def test_void_only_before_settlement(gateway: AuthorizeNetGateway, sandbox: SandboxServer) -> None:
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
     first = gateway.charge_profile(charge(customer, card.payment_profile_id, "15.00"))
@@ -520,17 +509,17 @@ def test_void_only_before_settlement(gateway: AuthorizeNetGateway, server: Sandb
         gateway.void(first.transaction_id)
     assert caught.value.reason_code == "310"
     second = gateway.charge_profile(charge(customer, card.payment_profile_id, "16.00"))
-    server.settle_now()
+    sandbox.settle_now()
     with pytest.raises(TransactionRejected) as caught:
         gateway.void(second.transaction_id)
     # The gateway cannot find a settled charge to void; the message says what to do.
     assert caught.value.reason_code == "16"
     assert "refund it instead" in str(caught.value)
-    kinds = [(e.kind, e.response_code) for e in server.ledger()]
+    kinds = [(e.kind, e.response_code) for e in sandbox.ledger()]
     assert kinds.count(("void", "1")) == 1
 
 
-def test_transaction_lists(gateway: AuthorizeNetGateway, server: SandboxServer) -> None:
+def test_transaction_lists(gateway: AuthorizeNetGateway, sandbox: SandboxServer) -> None:
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
     other = gateway.add_card(customer, CardInput(MASTERCARD, 12, 2030), billing())
@@ -553,7 +542,7 @@ def test_transaction_lists(gateway: AuthorizeNetGateway, server: SandboxServer) 
 
     unsettled = {t.transaction_id for t in gateway.unsettled_transactions()}
     assert unsettled == {a.transaction_id, b.transaction_id, c.transaction_id}
-    server.settle_now()
+    sandbox.settle_now()
     assert gateway.unsettled_transactions() == []
     assert len(gateway.transactions_for_customer(customer)) == 2
 
@@ -562,28 +551,30 @@ def test_transaction_lists(gateway: AuthorizeNetGateway, server: SandboxServer) 
 
 
 def test_busy_gateway_is_unavailable_and_nothing_is_charged(
-    gateway: AuthorizeNetGateway, server: SandboxServer
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer
 ) -> None:
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
-    server.set_fault("*", Fault("busy"))
+    sandbox.set_fault("*", Fault("busy"))
     with pytest.raises(GatewayUnavailable) as caught:
         gateway.get_customer_profile(customer)
     assert caught.value.code == "E00053" and caught.value.retryable
     with pytest.raises(GatewayUnavailable) as caught:
         gateway.charge_profile(charge(customer, card.payment_profile_id, "9.99"))
     assert caught.value.code == "E00053"
-    assert server.ledger() == []
-    server.clear_faults()
+    assert sandbox.ledger() == []
+    sandbox.clear_faults()
     assert gateway.charge_profile(charge(customer, card.payment_profile_id, "9.99")).approved
 
 
 def test_stopped_server_is_unavailable_even_for_charges(
-    gateway: AuthorizeNetGateway, server: SandboxServer
+    start_sandbox: Callable[..., SandboxServer], clock: FrozenClock
 ) -> None:
+    sandbox = start_sandbox(clock=clock.now)  # its own: this test stops it
+    gateway = gateway_for(sandbox, timeout_s=10.0, clock=clock)
     customer = new_customer(gateway)
     card = gateway.add_card(customer, CardInput(VISA, 12, 2030), billing())
-    server.stop()
+    sandbox.stop()
     with pytest.raises(GatewayUnavailable) as caught:
         gateway.test_credentials()
     assert "nothing was sent" in str(caught.value)

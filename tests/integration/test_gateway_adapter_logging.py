@@ -13,10 +13,10 @@ import logging.config
 import traceback
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from authorizenet import apicontractsv1, apicontrollers
+from gateway_support import gateway_for
 
 from w365desk.gateway import (
     BillingAddress,
@@ -26,8 +26,8 @@ from w365desk.gateway import (
     GatewayError,
     InvalidField,
 )
-from w365desk.gateway.authorizenet import AuthorizeNetGateway, sandbox_gateway, silence_sdk_logging
-from w365desk.gateway.sandbox import (
+from w365desk.gateway.authorizenet import AuthorizeNetGateway, silence_sdk_logging
+from w365desk.sandbox.authorizenet import (
     DEFAULT_API_LOGIN_ID,
     DEFAULT_TRANSACTION_KEY,
     Fault,
@@ -66,14 +66,8 @@ def captured() -> Iterator[_Everything]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox") as running:
-        yield running
-
-
-@pytest.fixture
-def gateway(server: SandboxServer) -> Iterator[AuthorizeNetGateway]:
-    adapter = sandbox_gateway(server, timeout_s=5.0)
+def gateway(sandbox: SandboxServer) -> Iterator[AuthorizeNetGateway]:
+    adapter = gateway_for(sandbox, timeout_s=5.0)
     yield adapter
     adapter.close()
 
@@ -97,12 +91,12 @@ def _sdk_card_request(customer_profile_id: str, number: str) -> object:
     return request
 
 
-def _run_sdk_error_path(server: SandboxServer, customer_profile_id: str, number: str) -> None:
-    server.set_fault(CARD_REQUEST, Fault("reset", times=1))
+def _run_sdk_error_path(sandbox: SandboxServer, customer_profile_id: str, number: str) -> None:
+    sandbox.set_fault(CARD_REQUEST, Fault("reset", times=1))
     controller = apicontrollers.createCustomerPaymentProfileController(
         _sdk_card_request(customer_profile_id, number)
     )
-    controller.setenvironment(server.api_url)
+    controller.setenvironment(sandbox.api_url)
     controller.execute()  # the post fails; the SDK logs the request and carries on
     assert controller.getresponse() is None
 
@@ -112,7 +106,7 @@ def _leaks(texts: list[str]) -> list[str]:
 
 
 def test_the_sdk_error_path_would_leak_without_the_guard(
-    captured: _Everything, server: SandboxServer, gateway: AuthorizeNetGateway
+    captured: _Everything, sandbox: SandboxServer, gateway: AuthorizeNetGateway
 ) -> None:
     """Control experiment: proves the provoked path really logs the number, so the
     guarded tests below can fail."""
@@ -127,17 +121,17 @@ def test_the_sdk_error_path_would_leak_without_the_guard(
         package_logger = logging.getLogger("authorizenet")
         package_logger.propagate = True
         package_logger.setLevel(logging.NOTSET)
-        _run_sdk_error_path(server, customer, CARD_NUMBERS[0])
+        _run_sdk_error_path(sandbox, customer, CARD_NUMBERS[0])
     finally:
         silence_sdk_logging()
     assert _leaks(captured.texts), "the SDK no longer logs the request on failure"
 
 
 def test_sdk_error_path_logs_nothing_at_root_debug(
-    captured: _Everything, server: SandboxServer, gateway: AuthorizeNetGateway
+    captured: _Everything, sandbox: SandboxServer, gateway: AuthorizeNetGateway
 ) -> None:
     customer = gateway.create_customer_profile(CustomerProfileInput(merchant_customer_id="L-1"))
-    _run_sdk_error_path(server, customer, CARD_NUMBERS[0])
+    _run_sdk_error_path(sandbox, customer, CARD_NUMBERS[0])
     assert "authorizenet.sdk" not in captured.names
     assert _leaks(captured.texts) == []
     # The capture is live: the HTTP library's own debug lines got through.
@@ -145,7 +139,7 @@ def test_sdk_error_path_logs_nothing_at_root_debug(
 
 
 def test_app_logging_config_cannot_reopen_the_sdk_logger(
-    captured: _Everything, server: SandboxServer, gateway: AuthorizeNetGateway
+    captured: _Everything, sandbox: SandboxServer, gateway: AuthorizeNetGateway
 ) -> None:
     customer = gateway.create_customer_profile(CustomerProfileInput(merchant_customer_id="L-2"))
     # What an app's logging set-up might do: configure the package logger at DEBUG,
@@ -159,7 +153,7 @@ def test_app_logging_config_cannot_reopen_the_sdk_logger(
     )
     logging.getLogger("authorizenet.sdk").setLevel(logging.DEBUG)
     try:
-        _run_sdk_error_path(server, customer, CARD_NUMBERS[1])
+        _run_sdk_error_path(sandbox, customer, CARD_NUMBERS[1])
     finally:
         silence_sdk_logging()
     assert _leaks(captured.texts) == []
@@ -174,7 +168,7 @@ def _all_text_of(error: BaseException) -> list[str]:
 def test_adapter_failures_during_card_requests_leak_nothing(
     captured: _Everything,
     caplog: pytest.LogCaptureFixture,
-    server: SandboxServer,
+    sandbox: SandboxServer,
     gateway: AuthorizeNetGateway,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -182,10 +176,10 @@ def test_adapter_failures_during_card_requests_leak_nothing(
     address = BillingAddress(first_name="Ada", last_name="Lovelace", zip="46282")
     texts: list[str] = []
     for kind in ("reset", "hang", "http_500", "malformed_xml", "busy", "reset_before"):
-        server.set_fault(CARD_REQUEST, Fault(kind, times=1))  # type: ignore[arg-type]
+        sandbox.set_fault(CARD_REQUEST, Fault(kind, times=1))  # type: ignore[arg-type]
         with pytest.raises(GatewayError) as caught:
             AuthorizeNetGateway(
-                DEFAULT_API_LOGIN_ID, DEFAULT_TRANSACTION_KEY, server.api_url, timeout_s=1.0
+                DEFAULT_API_LOGIN_ID, DEFAULT_TRANSACTION_KEY, sandbox.api_url, timeout_s=1.0
             ).add_card(customer, CardInput(CARD_NUMBERS[2], 12, 2030, "1234"), address)
         texts += _all_text_of(caught.value)
     # Refusals from the gateway and from our own checks.
@@ -218,7 +212,7 @@ def test_adapter_failures_during_card_requests_leak_nothing(
     ],
 )
 def test_a_value_refused_while_building_leaves_no_trace_of_the_card(bad_number: str) -> None:
-    # The request is refused while it is built, before anything is sent, so no server
+    # The request is refused while it is built, before anything is sent, so no sandbox
     # is needed; our own checks are bypassed to reach the SDK's.
     gateway = AuthorizeNetGateway("login", "key", "http://127.0.0.1:9/xml/v1/request.api")
     card = CardInput(CARD_NUMBERS[0], 12, 2030)

@@ -1,17 +1,16 @@
-"""The adapter against a scripted loopback gateway: answers the sandbox never gives.
+"""The adapter against scripted answers: answers the sandbox never gives.
 
-A small real HTTP server on 127.0.0.1 replies with canned Authorize.Net documents and
-keeps every request it received, so these tests can check both what the adapter sends
-(refId, invoice number, duplicate window, masked update values) and how it reads rare
-answers (held for review, errors only in ``messages``, elements newer than the SDK).
+The adapter's transport (its injectable seam) is replaced by one that replies with
+canned Authorize.Net documents and keeps every request it was given, so these tests can
+check both what the adapter sends (refId, invoice number, duplicate window, masked
+update values) and how it reads rare answers (held for review, errors only in
+``messages``, elements newer than the SDK). The real transport is tested against real
+sockets in ``tests/reliability/test_gateway_faults.py``.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from lxml import etree
@@ -31,7 +30,7 @@ from w365desk.gateway import (
     RequestRejected,
     TransactionRejected,
 )
-from w365desk.gateway.authorizenet import AuthorizeNetGateway
+from w365desk.gateway.authorizenet import AuthorizeNetGateway, HttpReply
 
 NS = 'xmlns="AnetApi/xml/v1/schema/AnetApiSchema.xsd"'
 BOM = b"\xef\xbb\xbf"
@@ -47,54 +46,38 @@ def _document(root: str, inner: str, result: str = "Ok", code: str = "I00001") -
     return BOM + xml.encode()
 
 
-class _ScriptedGateway:
+class _CannedTransport:
+    """The adapter's transport, handing back scripted answers and keeping every request."""
+
     def __init__(self) -> None:
-        self.replies: list[tuple[int, bytes]] = []
+        self.replies: list[HttpReply] = []
         self.requests: list[etree._Element] = []
-        outer = self
+        self.closed = False
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                root = etree.fromstring(body)
-                for element in root.iter():
-                    element.tag = etree.QName(element).localname
-                outer.requests.append(root)
-                status, reply = outer.replies.pop(0)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+    def post(self, body: bytes) -> HttpReply:
+        root = etree.fromstring(body)
+        for element in root.iter():
+            element.tag = etree.QName(element).localname
+        self.requests.append(root)
+        return self.replies.pop(0)
 
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._http.server_address[1]}/xml/v1/request.api"
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-
-    def __enter__(self) -> _ScriptedGateway:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
+    def close(self) -> None:
+        self.closed = True
 
     def answer(self, body: bytes, status: int = 200) -> None:
-        self.replies.append((status, body))
+        self.replies.append(HttpReply(status, body))
 
 
 @pytest.fixture
-def scripted() -> Iterator[_ScriptedGateway]:
-    with _ScriptedGateway() as server:
-        yield server
+def scripted() -> _CannedTransport:
+    return _CannedTransport()
 
 
 @pytest.fixture
-def gateway(scripted: _ScriptedGateway) -> AuthorizeNetGateway:
-    return AuthorizeNetGateway("login-id", "trans-key", scripted.url, timeout_s=5.0)
+def gateway(scripted: _CannedTransport) -> AuthorizeNetGateway:
+    return AuthorizeNetGateway(
+        "login-id", "trans-key", "https://gateway.test/xml/v1/request.api", transport=scripted
+    )
 
 
 def _transaction(inner: str, result: str = "Ok", code: str = "I00001") -> bytes:
@@ -135,7 +118,7 @@ def _profile(
 
 
 def test_charge_request_carries_references_and_duplicate_window(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(
         _transaction(
@@ -167,7 +150,7 @@ def test_charge_request_carries_references_and_duplicate_window(
 
 
 def test_held_for_review_is_a_result_not_an_error(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(
         _transaction(
@@ -182,7 +165,7 @@ def test_held_for_review_is_a_result_not_an_error(
 
 
 def test_answers_with_elements_newer_than_the_sdk_are_still_read(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(
         _transaction(
@@ -194,7 +177,7 @@ def test_answers_with_elements_newer_than_the_sdk_are_still_read(
 
 
 def test_transaction_errors_are_read_from_errors_first_then_messages(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(
         _transaction(
@@ -236,7 +219,7 @@ def test_transaction_errors_are_read_from_errors_first_then_messages(
     ],
 )
 def test_request_level_errors_that_prove_nothing_happened_keep_their_kind(
-    scripted: _ScriptedGateway,
+    scripted: _CannedTransport,
     gateway: AuthorizeNetGateway,
     code: str,
     kind: type[Exception],
@@ -259,7 +242,7 @@ def test_request_level_errors_that_prove_nothing_happened_keep_their_kind(
     ],
 )
 def test_other_request_level_errors_on_money_are_unknown(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway, root: str, code: str
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway, root: str, code: str
 ) -> None:
     scripted.answer(_document(root, "", "Error", code))
     with pytest.raises(OutcomeUnknown) as caught:
@@ -279,7 +262,7 @@ def test_other_request_level_errors_on_money_are_unknown(
 
 
 def test_the_same_codes_on_a_read_are_simply_unavailable(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(_document("ErrorResponse", "", "Error", "E00001"))
     with pytest.raises(GatewayUnavailable) as caught:
@@ -292,7 +275,7 @@ def test_the_same_codes_on_a_read_are_simply_unavailable(
     [("3", "120"), ("3", "121"), ("3", "122"), ("2", "127"), ("2", "141"), ("2", "145")],
 )
 def test_refusals_whose_clean_up_void_failed_are_unknown(
-    scripted: _ScriptedGateway,
+    scripted: _CannedTransport,
     gateway: AuthorizeNetGateway,
     response_code: str,
     reason_code: str,
@@ -316,7 +299,7 @@ def test_refusals_whose_clean_up_void_failed_are_unknown(
 
 
 def test_unknown_lists_only_what_the_gateway_can_be_searched_by(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(b"<html>Bad gateway</html>", status=502)
     with pytest.raises(OutcomeUnknown) as caught:
@@ -330,7 +313,7 @@ def test_unknown_lists_only_what_the_gateway_can_be_searched_by(
 
 
 def test_duplicate_refund_is_worded_as_a_refund(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(
         _transaction(
@@ -358,7 +341,7 @@ def test_duplicate_refund_is_worded_as_a_refund(
     ],
 )
 def test_charge_answers_that_do_not_say_what_happened_are_unknown(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway, body: bytes
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway, body: bytes
 ) -> None:
     scripted.answer(body)
     with pytest.raises(OutcomeUnknown) as caught:
@@ -367,7 +350,7 @@ def test_charge_answers_that_do_not_say_what_happened_are_unknown(
 
 
 def test_error_page_on_a_read_is_unavailable(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(b"<html>Not here</html>", status=404)
     with pytest.raises(GatewayUnavailable) as caught:
@@ -376,7 +359,7 @@ def test_error_page_on_a_read_is_unavailable(
 
 
 def test_update_sends_the_masked_number_and_keeps_the_billing_address(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     profile = (
         "<paymentProfile><billTo><firstName>Ada</firstName><zip>46201</zip></billTo>"
@@ -402,7 +385,7 @@ def test_update_sends_the_masked_number_and_keeps_the_billing_address(
 
 
 def test_add_card_sends_validation_mode_default_flag_and_address(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(
         _document(
@@ -430,7 +413,7 @@ def test_add_card_sends_validation_mode_default_flag_and_address(
 
 
 def test_add_card_reports_the_brand_the_gateway_stored(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     # A number whose prefix this program does not recognise: the gateway knows better.
     number = "1234567812345670"
@@ -454,7 +437,7 @@ def test_add_card_reports_the_brand_the_gateway_stored(
 
 
 def test_add_card_keeps_the_new_id_when_the_read_back_fails(
-    scripted: _ScriptedGateway, gateway: AuthorizeNetGateway
+    scripted: _CannedTransport, gateway: AuthorizeNetGateway
 ) -> None:
     scripted.answer(
         _document(
@@ -469,7 +452,7 @@ def test_add_card_keeps_the_new_id_when_the_read_back_fails(
     assert (added.payment_profile_id, added.last4, added.brand) == ("203", "1111", None)
 
 
-def test_not_found_on_a_read(scripted: _ScriptedGateway, gateway: AuthorizeNetGateway) -> None:
+def test_not_found_on_a_read(scripted: _CannedTransport, gateway: AuthorizeNetGateway) -> None:
     scripted.answer(_document("getTransactionDetailsResponse", "", "Error", "E00040"))
     with pytest.raises(NotFound):
         gateway.transaction_details("1")

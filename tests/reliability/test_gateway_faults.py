@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway_support import gateway_for
+from http_support import serving
 
 from w365desk.gateway import (
     BillingAddress,
@@ -29,8 +31,8 @@ from w365desk.gateway import (
     OutcomeUnknown,
     RefundRequest,
 )
-from w365desk.gateway.authorizenet import AuthorizeNetGateway, sandbox_gateway
-from w365desk.gateway.sandbox import Fault, SandboxServer
+from w365desk.gateway.authorizenet import AuthorizeNetGateway
+from w365desk.sandbox.authorizenet import Fault, SandboxServer
 
 TIMEOUT_S = 1.0
 # How far past the deadline a call may end: thread wake-ups and socket shutdowns on a
@@ -43,14 +45,8 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox") as running:
-        yield running
-
-
-@pytest.fixture
-def gateway(server: SandboxServer) -> Iterator[AuthorizeNetGateway]:
-    adapter = sandbox_gateway(server, timeout_s=TIMEOUT_S)
+def gateway(sandbox: SandboxServer) -> Iterator[AuthorizeNetGateway]:
+    adapter = gateway_for(sandbox, timeout_s=TIMEOUT_S)
     yield adapter
     adapter.close()
 
@@ -72,8 +68,8 @@ def _charge(profile: tuple[str, str], ref: str, amount: str = "25.00") -> Charge
     )
 
 
-def _charges_with_ref(server: SandboxServer, ref: str) -> list[object]:
-    return [e for e in server.ledger() if e.kind == "charge" and e.ref_id == ref]
+def _charges_with_ref(sandbox: SandboxServer, ref: str) -> list[object]:
+    return [e for e in sandbox.ledger() if e.kind == "charge" and e.ref_id == ref]
 
 
 def _timed(call: Callable[[], Any]) -> tuple[BaseException, float]:
@@ -88,9 +84,9 @@ def _timed(call: Callable[[], Any]) -> tuple[BaseException, float]:
 
 @pytest.mark.parametrize("kind", ["hang", "reset"])
 def test_charge_processed_but_unanswered_is_unknown_and_did_happen(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str], kind: str
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str], kind: str
 ) -> None:
-    server.set_fault(CHARGE, Fault(kind))  # type: ignore[arg-type]
+    sandbox.set_fault(CHARGE, Fault(kind))  # type: ignore[arg-type]
     with pytest.raises(OutcomeUnknown) as caught:
         gateway.charge_profile(_charge(profile, f"ref-{kind}"))
     unknown = caught.value
@@ -104,19 +100,19 @@ def test_charge_processed_but_unanswered_is_unknown_and_did_happen(
     # Named by what the gateway can be searched by: the invoice, not the refId.
     assert f"invoice INV-ref-{kind}" in str(unknown)
     # The ledger proves the charge went through even though the client never heard.
-    [entry] = _charges_with_ref(server, f"ref-{kind}")
+    [entry] = _charges_with_ref(sandbox, f"ref-{kind}")
     assert entry.amount == Decimal("25.00")  # type: ignore[attr-defined]
     assert entry.response_code == "1"  # type: ignore[attr-defined]
-    server.clear_faults()
+    sandbox.clear_faults()
     # Reconciliation can find it by the references the error carries.
     found = gateway.transactions_for_customer(*profile)
     assert [t.invoice_number for t in found] == [f"INV-ref-{kind}"]
 
 
 def test_hang_ends_at_the_deadline_with_a_timeout_detail(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str]
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str]
 ) -> None:
-    server.set_fault(CHARGE, Fault("hang"))
+    sandbox.set_fault(CHARGE, Fault("hang"))
     error, elapsed = _timed(lambda: gateway.charge_profile(_charge(profile, "ref-deadline")))
     assert isinstance(error, OutcomeUnknown)
     assert "no answer in time" in str(error)
@@ -128,48 +124,48 @@ def test_hang_ends_at_the_deadline_with_a_timeout_detail(
     "kind", ["hang", "reset", "reset_before", "http_500", "http_503", "malformed_xml"]
 )
 def test_non_money_calls_are_unavailable_under_every_fault(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str], kind: str
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str], kind: str
 ) -> None:
-    server.set_fault(GET_PROFILE, Fault(kind))  # type: ignore[arg-type]
+    sandbox.set_fault(GET_PROFILE, Fault(kind))  # type: ignore[arg-type]
     with pytest.raises(GatewayUnavailable) as caught:
         gateway.get_payment_profile(*profile)
     assert caught.value.retryable
-    server.clear_faults()
+    sandbox.clear_faults()
     assert gateway.get_payment_profile(*profile).last4 == "1111"
 
 
 @pytest.mark.parametrize("kind", ["http_500", "http_503", "malformed_xml", "reset_before"])
 def test_charge_answer_unusable_is_unknown_even_if_it_was_not_processed(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str], kind: str
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str], kind: str
 ) -> None:
     # From the client's side none of these proves the charge was not processed (a proxy
     # may fail after forwarding; a reset may follow processing), so all are "unknown";
     # the ledger shows reconciliation will find nothing and the charge may be retried.
     ref = f"r-{kind}"[:16]
-    server.set_fault(CHARGE, Fault(kind))  # type: ignore[arg-type]
+    sandbox.set_fault(CHARGE, Fault(kind))  # type: ignore[arg-type]
     with pytest.raises(OutcomeUnknown) as caught:
         gateway.charge_profile(_charge(profile, ref))
     assert caught.value.ref_id == ref
-    assert _charges_with_ref(server, ref) == []
+    assert _charges_with_ref(sandbox, ref) == []
 
 
 def test_busy_charge_is_unavailable_not_unknown(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str]
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str]
 ) -> None:
-    server.set_fault(CHARGE, Fault("busy", times=1))
+    sandbox.set_fault(CHARGE, Fault("busy", times=1))
     with pytest.raises(GatewayUnavailable) as caught:
         gateway.charge_profile(_charge(profile, "ref-busy"))
     assert caught.value.code == "E00053"
-    assert _charges_with_ref(server, "ref-busy") == []
+    assert _charges_with_ref(sandbox, "ref-busy") == []
     # The fault was for one request only: the retry goes through, exactly once.
     assert gateway.charge_profile(_charge(profile, "ref-busy")).approved
-    assert len(_charges_with_ref(server, "ref-busy")) == 1
+    assert len(_charges_with_ref(sandbox, "ref-busy")) == 1
 
 
 def test_fault_times_counts_requests(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str]
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str]
 ) -> None:
-    server.set_fault(GET_PROFILE, Fault("http_503", times=2))
+    sandbox.set_fault(GET_PROFILE, Fault("http_503", times=2))
     for _ in range(2):
         with pytest.raises(GatewayUnavailable):
             gateway.get_payment_profile(*profile)
@@ -177,12 +173,12 @@ def test_fault_times_counts_requests(
 
 
 def test_refund_and_void_faults_are_unknown_with_their_references(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str]
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str]
 ) -> None:
     paid = gateway.charge_profile(_charge(profile, "ref-paid"))
-    server.settle_now()  # refundable now
+    sandbox.settle_now()  # refundable now
     to_void = gateway.charge_profile(_charge(profile, "ref-void", "26.00"))  # still voidable
-    server.set_fault(CHARGE, Fault("reset"))
+    sandbox.set_fault(CHARGE, Fault("reset"))
     with pytest.raises(OutcomeUnknown) as caught:
         gateway.refund(
             RefundRequest(
@@ -196,7 +192,7 @@ def test_refund_and_void_faults_are_unknown_with_their_references(
     assert caught.value.operation == "refund"
     assert caught.value.reference_transaction_id == paid.transaction_id
     assert "invoice INV-refund" in str(caught.value)
-    [refunded] = [e for e in server.ledger() if e.ref_id == "ref-refund"]
+    [refunded] = [e for e in sandbox.ledger() if e.ref_id == "ref-refund"]
     assert (refunded.kind, refunded.amount, refunded.response_code) == (
         "refund",
         Decimal("5.00"),
@@ -209,30 +205,30 @@ def test_refund_and_void_faults_are_unknown_with_their_references(
     assert f"original transaction {to_void.transaction_id}" in str(caught.value)
     # The reset came after processing: the ledger shows the void really happened, so
     # reconciliation will find the charge voided rather than retry it.
-    [voided] = [e for e in server.ledger() if e.ref_id == "ref-void2"]
+    [voided] = [e for e in sandbox.ledger() if e.ref_id == "ref-void2"]
     assert (voided.kind, voided.response_code) == ("void", "1")
-    server.clear_faults()
+    sandbox.clear_faults()
     assert gateway.transaction_details(to_void.transaction_id).status == "voided"
 
 
 def test_latency_within_the_deadline_is_just_slow(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str]
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str]
 ) -> None:
-    server.set_fault(CHARGE, Fault("latency", latency_ms=300))
+    sandbox.set_fault(CHARGE, Fault("latency", latency_ms=300))
     assert gateway.charge_profile(_charge(profile, "ref-slow")).approved
-    server.set_latency(200)
+    sandbox.set_latency(200)
     assert gateway.get_payment_profile(*profile).last4 == "1111"
 
 
 def test_latency_beyond_the_deadline_ends_the_call(
-    gateway: AuthorizeNetGateway, server: SandboxServer, profile: tuple[str, str]
+    gateway: AuthorizeNetGateway, sandbox: SandboxServer, profile: tuple[str, str]
 ) -> None:
-    server.set_fault(GET_PROFILE, Fault("latency", latency_ms=5_000, times=1))
+    sandbox.set_fault(GET_PROFILE, Fault("latency", latency_ms=5_000, times=1))
     error, elapsed = _timed(lambda: gateway.get_payment_profile(*profile))
     assert isinstance(error, GatewayUnavailable)
     assert f"within {TIMEOUT_S:g} s" in error.detail
     assert elapsed <= TIMEOUT_S + SLACK_S
-    server.set_fault(CHARGE, Fault("latency", latency_ms=5_000, times=1))
+    sandbox.set_fault(CHARGE, Fault("latency", latency_ms=5_000, times=1))
     with pytest.raises(OutcomeUnknown):
         gateway.charge_profile(_charge(profile, "ref-late"))
 
@@ -365,12 +361,11 @@ class _AnsweringServer:
 
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.address = self._http.server_address
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-        self._thread.start()
+        self._serving = serving(self._http)
+        self._serving.__enter__()
 
     def close(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
+        self._serving.__exit__(None, None, None)
 
 
 _real_getaddrinfo = socket.getaddrinfo
@@ -439,11 +434,11 @@ def test_several_silent_addresses_share_one_deadline(
 def test_a_working_address_behind_silent_ones_is_still_reached(
     monkeypatch: pytest.MonkeyPatch, silent: list[_SilentListener]
 ) -> None:
-    server = _AnsweringServer()
+    answering = _AnsweringServer()
     try:
         _resolving(
             monkeypatch,
-            {"mixed.gateway.test": [silent[0].address, silent[1].address, server.address]},
+            {"mixed.gateway.test": [silent[0].address, silent[1].address, answering.address]},
         )
         gateway = AuthorizeNetGateway(
             "login", "key", "http://mixed.gateway.test/xml/v1/request.api", timeout_s=3.0
@@ -453,7 +448,7 @@ def test_a_working_address_behind_silent_ones_is_still_reached(
         # Each silent address got a share of the budget, not all of it.
         assert time.monotonic() - started <= 3.0
     finally:
-        server.close()
+        answering.close()
 
 
 def test_name_resolution_that_hangs_ends_at_the_deadline(

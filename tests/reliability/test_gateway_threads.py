@@ -9,12 +9,12 @@ many requests in flight at once) and check every result against the sandbox ledg
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from gateway_support import gateway_for
 
 from w365desk.gateway import (
     BillingAddress,
@@ -24,8 +24,8 @@ from w365desk.gateway import (
     CustomerProfileInput,
     MaskedPaymentProfile,
 )
-from w365desk.gateway.authorizenet import AuthorizeNetGateway, sandbox_gateway
-from w365desk.gateway.sandbox import SandboxServer
+from w365desk.gateway.authorizenet import AuthorizeNetGateway
+from w365desk.sandbox.authorizenet import SandboxServer
 
 THREADS = 16
 CARDS = ["4111111111111111", "5424000000000015", "370000000000002", "6011000000000012"]
@@ -34,9 +34,9 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox", latency_ms=30) as running:
-        yield running
+def server(start_sandbox: Callable[..., SandboxServer]) -> SandboxServer:
+    """A sandbox that answers after 30 ms, so parallel calls really overlap."""
+    return start_sandbox(latency_ms=30)
 
 
 def _customer_journey(
@@ -66,7 +66,7 @@ def _customer_journey(
 
 
 def test_sixteen_threads_through_one_adapter(server: SandboxServer) -> None:
-    gateway = sandbox_gateway(server, timeout_s=30.0)
+    gateway = gateway_for(server, timeout_s=30.0)
     start = threading.Barrier(THREADS)
     with ThreadPoolExecutor(THREADS) as pool:
         futures = [pool.submit(_customer_journey, gateway, n, start) for n in range(THREADS)]
@@ -101,30 +101,30 @@ def test_sixteen_threads_through_one_adapter(server: SandboxServer) -> None:
     assert len(customers) == THREADS
 
 
-def test_two_adapters_on_two_gateways_never_cross(tmp_path: Path) -> None:
+def test_two_adapters_on_two_gateways_never_cross(
+    start_sandbox: Callable[..., SandboxServer],
+) -> None:
     """The SDK's class-wide endpoint would send some of A's calls to B; ours cannot."""
-    with (
-        SandboxServer(tmp_path / "a", latency_ms=20) as server_a,
-        SandboxServer(tmp_path / "b", latency_ms=20) as server_b,
-    ):
-        adapters = {
-            "a": sandbox_gateway(server_a, timeout_s=30.0),
-            "b": sandbox_gateway(server_b, timeout_s=30.0),
-        }
-        start = threading.Barrier(THREADS)
+    server_a = start_sandbox(latency_ms=20)
+    server_b = start_sandbox(latency_ms=20)
+    adapters = {
+        "a": gateway_for(server_a, timeout_s=30.0),
+        "b": gateway_for(server_b, timeout_s=30.0),
+    }
+    start = threading.Barrier(THREADS)
 
-        def work(n: int) -> tuple[str, ChargeResult]:
-            side = "ab"[n % 2]
-            return side, _customer_journey(adapters[side], n, start)[2]
+    def work(n: int) -> tuple[str, ChargeResult]:
+        side = "ab"[n % 2]
+        return side, _customer_journey(adapters[side], n, start)[2]
 
-        with ThreadPoolExecutor(THREADS) as pool:
-            results = list(pool.map(work, range(THREADS)))
-        for adapter in adapters.values():
-            adapter.close()
-        ledgers = {"a": server_a.ledger(), "b": server_b.ledger()}
-        for side, result in results:
-            assert result.approved
-            assert result.ref_id in {e.ref_id for e in ledgers[side]}
-        for offset, side in enumerate("ab"):
-            expected = {f"ref-t{n:03d}" for n in range(offset, THREADS, 2)}
-            assert {e.ref_id for e in ledgers[side]} == expected
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(work, range(THREADS)))
+    for adapter in adapters.values():
+        adapter.close()
+    ledgers = {"a": server_a.ledger(), "b": server_b.ledger()}
+    for side, result in results:
+        assert result.approved
+        assert result.ref_id in {e.ref_id for e in ledgers[side]}
+    for offset, side in enumerate("ab"):
+        expected = {f"ref-t{n:03d}" for n in range(offset, THREADS, 2)}
+        assert {e.ref_id for e in ledgers[side]} == expected

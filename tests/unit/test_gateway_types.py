@@ -10,6 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from w365desk.cards import (
+    CARD_NUMBER_LENGTHS,
+    CardNumberError,
+    card_brand,
+    check_card_number,
+    luhn_valid,
+    normalize_card_number,
+)
 from w365desk.gateway import (
     AcceptNonce,
     AccountInactive,
@@ -36,16 +44,8 @@ from w365desk.gateway import (
     TransactionRejected,
     ValidationFailed,
 )
-from w365desk.gateway.cards import (
-    CARD_NUMBER_LENGTHS,
-    CardNumberError,
-    card_brand,
-    check_card_number,
-    luhn_valid,
-    normalize_card_number,
-)
-from w365desk.gateway.errors import OutcomeUnknown
-from w365desk.gateway.messages import (
+from w365desk.gateway.authorizenet.answers import UnreadableResponse, parse, utc_datetime
+from w365desk.gateway.authorizenet.codes import (
     API_ERRORS,
     MONEY_MAY_HAVE_MOVED,
     NOT_PROCESSED_CODES,
@@ -53,7 +53,7 @@ from w365desk.gateway.messages import (
     redact,
     transaction_error,
 )
-from w365desk.gateway.responses import UnreadableResponse, parse, utc_datetime
+from w365desk.gateway.errors import OutcomeUnknown
 from w365desk.gateway.types import check_amount, check_year_month
 
 TEST_CARDS = {

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from w365desk.gateway.cards import (
+from w365desk.cards import (
     AMEX,
     CardNumberError,
     card_brand,
@@ -80,7 +80,7 @@ class CardInput:
             digits = check_card_number(self.number)
         except CardNumberError as error:
             # The message names the problem, never the number.
-            problem = str(error)
+            problem: str | None = str(error)
         else:
             problem = None
         if problem is not None:

@@ -1,9 +1,4 @@
-"""The composition root: builds settings, database, gateway and services (and later
-the mailer and link server) and hands them to a front door.
-
-Nothing else in the program decides which concrete parts are used; tests build their
-own ``AppContext`` with a temporary database and a frozen clock.
-"""
+"""``build_app``: open (and migrate) the database, choose the gateway, build the services."""
 
 from __future__ import annotations
 
@@ -13,18 +8,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from w365desk.app.gateway_choice import GatewayConnection, connect_gateway
+from w365desk.app.window_layout import DesktopWindowLayout
 from w365desk.clock import Clock, SystemClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.migrate import upgrade
-from w365desk.gateway.base import Gateway
-from w365desk.gateway.connect import GatewayConnection, connect_gateway
+from w365desk.gateway import Gateway
+from w365desk.gui.session import DeskStatus
 from w365desk.locations import data_dir
-from w365desk.services.account_import import AccountImporter
-from w365desk.services.accounts import AccountsService
-from w365desk.services.audit import current_os_user
-from w365desk.services.shared_settings import SharedSettingsStore
+from w365desk.services.actors import Actor, current_os_user
+from w365desk.services.bundle import Services
 from w365desk.settings import (
-    DesktopSettings,
     SecretStore,
     load_desktop_settings,
     redact_database_url,
@@ -36,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(repr=False)
 class AppContext:
-    """Everything a front door needs, already wired."""
+    """Everything a front door needs, already wired (a ``DeskSession`` for the GUI)."""
 
     # May carry a password merged in from the keyring (so may the engine's own URL):
     # __repr__ shows only the redacted label.
@@ -44,18 +38,16 @@ class AppContext:
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock
-    actor: str
-    desktop: DesktopSettings
+    actor: Actor
     secrets: SecretStore
-    shared_settings: SharedSettingsStore
-    accounts: AccountsService
-    importer: AccountImporter
+    services: Services
+    window_layout: DesktopWindowLayout
     gateway_connection: GatewayConnection
     _closed: bool = field(default=False, repr=False)
 
     def __repr__(self) -> str:
         return (
-            f"AppContext(database={self.database_label!r}, actor={self.actor!r}, "
+            f"AppContext(database={self.database_label!r}, actor={self.actor.audit_name!r}, "
             f"gateway={self.gateway_connection.description!r})"
         )
 
@@ -69,6 +61,10 @@ class AppContext:
         """Where the data lives, safe to show (no password)."""
         return redact_database_url(self.database_url)
 
+    @property
+    def status(self) -> DeskStatus:
+        return DeskStatus(database=self.database_label, gateway=self.gateway_connection.description)
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
@@ -80,7 +76,7 @@ def build_app(
     database_url: str | None = None,
     *,
     clock: Clock | None = None,
-    actor: str | None = None,
+    actor: Actor | None = None,
     secrets: SecretStore | None = None,
 ) -> AppContext:
     """Open (and migrate) the database and assemble the services."""
@@ -94,9 +90,9 @@ def build_app(
         upgrade(engine)
         session_factory = make_session_factory(engine)
         log.info("database ready at %s", redact_database_url(url))
-        shared_settings = SharedSettingsStore(session_factory, clock)
+        services = Services.build(session_factory, clock)
         gateway_connection = connect_gateway(
-            shared_settings.load(), secrets, clock, data_dir() / "sandbox"
+            services.shared_settings.load(), secrets, clock, data_dir() / "sandbox"
         )
     except Exception:
         engine.dispose()
@@ -108,10 +104,8 @@ def build_app(
         session_factory=session_factory,
         clock=clock,
         actor=actor,
-        desktop=desktop,
         secrets=secrets,
-        shared_settings=shared_settings,
-        accounts=AccountsService(session_factory, clock, actor),
-        importer=AccountImporter(session_factory, clock, actor),
+        services=services,
+        window_layout=DesktopWindowLayout(desktop),
         gateway_connection=gateway_connection,
     )

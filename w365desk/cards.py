@@ -1,8 +1,9 @@
-"""Card-number rules, in one place: accepted lengths, the Luhn check, the brand by prefix.
+"""The desk's card-number rules, in one place: accepted lengths, the Luhn check, the brand.
 
-Both the gateway value types and the offline sandbox use these, so a number the
-desk accepts is exactly a number the (offline) gateway accepts, and both report the
-same brand. Nothing here logs, stores or puts a card number into a message.
+The gateway's value types check typed cards with these, and the audit guard uses the
+Luhn check to refuse anything card-like. The offline sandbox keeps its own rules on
+purpose (it plays the gateway; a shared bug would hide from every test). Nothing here
+logs, stores or puts a card number into a message.
 
 Only ASCII digits count as digits: ``str.isdigit`` also accepts full-width and other
 Unicode digits (U+FF14 FULLWIDTH DIGIT FOUR…), which ``int`` happily converts, so a number typed in

@@ -1,7 +1,9 @@
-"""Choose and start the gateway the shared settings ask for.
+"""Choose and start the gateway the shared settings ask for (composition-root work).
 
 The offline sandbox is the default until real credentials are entered, so a fresh
-desktop works with no network and no Authorize.Net account.
+desktop works with no network and no Authorize.Net account: it is started here and
+the same Authorize.Net adapter is pointed at it, so the app speaks the real wire
+protocol either way.
 """
 
 from __future__ import annotations
@@ -11,16 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from w365desk.clock import Clock
-from w365desk.gateway.authorizenet import (
-    PRODUCTION_URL,
-    SANDBOX_URL,
-    AuthorizeNetGateway,
-    sandbox_gateway,
-)
-from w365desk.gateway.base import Gateway
-from w365desk.gateway.sandbox import SandboxServer
-from w365desk.gateway.sandbox.dirlock import DataDirInUse
-from w365desk.gateway.sandbox.state import StateFileError
+from w365desk.gateway import Gateway
+from w365desk.gateway.authorizenet import PRODUCTION_URL, SANDBOX_URL, AuthorizeNetGateway
+from w365desk.sandbox.authorizenet import DataDirInUse, SandboxServer, StateFileError
 from w365desk.settings import GatewayEnvironment, SecretName, SecretStore, SharedSettings
 
 log = logging.getLogger(__name__)
@@ -78,7 +73,7 @@ def connect_gateway(
 
 def _offline(shared: SharedSettings, clock: Clock, sandbox_dir: Path) -> GatewayConnection:
     environment = GatewayEnvironment.OFFLINE_SANDBOX
-    server = SandboxServer(sandbox_dir, clock=clock)
+    server = SandboxServer(sandbox_dir, clock=clock.now)
     try:
         server.start()
     except DataDirInUse:
@@ -107,7 +102,13 @@ def _offline(shared: SharedSettings, clock: Clock, sandbox_dir: Path) -> Gateway
             f"Offline sandbox: unavailable — its state file cannot be read ({error}). "
             f"Move {sandbox_dir} aside to start a fresh sandbox.",
         )
-    gateway = sandbox_gateway(server, timeout_s=float(shared.gateway_timeout_seconds), clock=clock)
+    gateway = AuthorizeNetGateway(
+        server.api_login_id,
+        server.transaction_key,
+        server.api_url,
+        timeout_s=float(shared.gateway_timeout_seconds),
+        clock=clock,
+    )
     log.info("offline sandbox listening at %s", server.base_url)
     return GatewayConnection(
         environment, gateway, server, f"Offline sandbox at {server.base_url} (no real money)"

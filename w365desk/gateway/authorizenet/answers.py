@@ -1,8 +1,11 @@
-"""Reading Authorize.Net XML answers into the gateway's value types.
+"""Reading Authorize.Net XML answers into the gateway's value types: every reader in one place.
 
-Answers are parsed with lxml directly (a hardened parser: no entities, no network),
-namespaces are dropped, and values are read as text — never guessed into numbers,
-so ids like ``0123`` and amounts like ``10.10`` survive exactly.
+Answers are parsed with lxml directly rather than with the SDK's ``CreateFromDocument``
++ objectify round trip: that costs ~9 ms of GIL-holding CPU per answer (it would cap
+parallel throughput) and rejects answers carrying elements newer than the SDK's bundled
+schema. The parser is hardened (no entities, no network), namespaces are dropped, and
+values are read as text — never guessed into numbers, so ids like ``0123`` and amounts
+like ``10.10`` survive exactly.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from lxml import etree
 
 from w365desk.gateway.types import (
     BillingAddress,
+    ChargeRequest,
+    ChargeResult,
     CustomerProfile,
     MaskedPaymentProfile,
     TransactionDetails,
+    TransactionResult,
     TransactionSummary,
 )
 
@@ -249,4 +255,77 @@ def transaction_summary(element: Element) -> TransactionSummary:
         payment_profile_id=text(element, "profile/customerPaymentProfileId"),
         first_name=text(element, "firstName"),
         last_name=text(element, "lastName"),
+    )
+
+
+# --- ids, counts and verdicts -------------------------------------------------------------
+
+
+def result_count(root: Element, fallback: int) -> int:
+    """``totalNumInResultSet`` of a paged list (``fallback`` when the answer has none)."""
+    value = text(root, "totalNumInResultSet")
+    if value is None:
+        return fallback
+    if not value.isascii() or not value.isdigit():
+        raise UnreadableResponse("totalNumInResultSet is not a number")
+    return int(value)
+
+
+def live_transaction_id(value: str | None) -> str | None:
+    """A transaction id, or None for the gateway's "no transaction" id 0."""
+    return value if value not in (None, "", "0") else None
+
+
+def refusal(element: Element | None, root: Element) -> tuple[str | None, str | None]:
+    """A refused transaction's reason code and text: ``errors`` first, then ``messages``."""
+    error = element.find("errors/error") if element is not None else None
+    if error is not None:
+        return text(error, "errorCode"), text(error, "errorText")
+    reason = text(element, "messages/message/description")
+    if reason is not None:
+        return text(element, "messages/message/code"), reason
+    return first_message(root)
+
+
+def _verdict_text(element: Element) -> str:
+    return (
+        text(element, "messages/message/description")
+        or ("Held for review." if text(element, "responseCode") == "4" else "")
+        or "Approved."
+    )
+
+
+def charge_result(element: Element, request: ChargeRequest) -> ChargeResult:
+    """An approved (or held) charge's ``transactionResponse``."""
+    return ChargeResult(
+        transaction_id=text(element, "transId") or "",
+        response_code=text(element, "responseCode") or "",
+        auth_code=text(element, "authCode"),
+        avs_result_code=text(element, "avsResultCode"),
+        cvv_result_code=text(element, "cvvResultCode"),
+        account_number_masked=text(element, "accountNumber"),
+        account_type=text(element, "accountType"),
+        message=_verdict_text(element),
+        requested_amount=request.amount,
+        ref_id=request.ref_id,
+        invoice_number=request.invoice_number,
+    )
+
+
+def transaction_result(
+    element: Element,
+    reference_transaction_id: str,
+    *,
+    requested_amount: Decimal | None = None,
+    ref_id: str | None = None,
+) -> TransactionResult:
+    """An approved refund's or void's ``transactionResponse``."""
+    return TransactionResult(
+        transaction_id=text(element, "transId") or "",
+        response_code=text(element, "responseCode") or "",
+        reference_transaction_id=reference_transaction_id,
+        auth_code=text(element, "authCode"),
+        message=_verdict_text(element),
+        requested_amount=requested_amount,
+        ref_id=ref_id,
     )

@@ -33,7 +33,7 @@ import time
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 import urllib3.exceptions
@@ -66,6 +66,18 @@ class MaybeSent(Exception):
 class HttpReply:
     status: int
     body: bytes
+
+
+class Transport(Protocol):
+    """What the adapter needs to reach the gateway: one POST, and letting go at the end.
+
+    ``DeadlineTransport`` is the real one; a test may hand the adapter canned answers.
+    ``post`` raises only ``NotSent`` or ``MaybeSent``.
+    """
+
+    def post(self, body: bytes) -> HttpReply: ...
+
+    def close(self) -> None: ...
 
 
 class _CallWatch:
@@ -253,7 +265,7 @@ class _WatchedHTTPConnection(HTTPConnection):
         if watch is not None:
             watch.mark_connected(self)
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         watch = _current_watch()
         if watch is not None:
             watch.attach(self)
