@@ -1,4 +1,4 @@
-"""Account search latency on a large SQLite database, through ``AccountsService.search``.
+"""Account search latency on a large SQLite database, through ``AccountQueries.search``.
 
 Loads ``--rows`` accounts (default 1,000,000), each with one contact, into a temporary
 SQLite database made by the real migrations, then times the service's ``search()`` for
@@ -40,12 +40,11 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, text
 
-from w365desk.clock import FrozenClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.migrate import upgrade
 from w365desk.db.models import Account, AccountStatus, Contact, ContactStatus
-from w365desk.services.account_search import normalize_search_key
-from w365desk.services.accounts import AccountsService
+from w365desk.services.accounts import AccountQueries
+from w365desk.services.accounts.search import normalize_search_key
 
 CHUNK = 20_000
 SEARCH_LIMIT = 50
@@ -238,7 +237,7 @@ def measure(dataset: Dataset, queries: int, seed: int) -> tuple[float, float, fl
     rng = random.Random(seed)
     prefixes = [rng.choice(dataset.names)[: rng.randint(3, 5)] for _ in range(queries)]
     numbers = [rng.choice(dataset.numbers).lower() for _ in range(queries)]
-    service = AccountsService(make_session_factory(dataset.engine), FrozenClock(), "bench")
+    service = AccountQueries(make_session_factory(dataset.engine))
 
     def search(query: str) -> Any:
         return service.search(query, limit=SEARCH_LIMIT)

@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from w365desk import __version__
+
+if TYPE_CHECKING:
+    from w365desk.app import AppContext
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -67,7 +71,7 @@ def _demo(force: bool, accounts: int) -> int:
     from w365desk.clock import SystemClock
     from w365desk.db.engine import make_engine, make_session_factory
     from w365desk.db.migrate import upgrade
-    from w365desk.services.audit import current_os_user
+    from w365desk.services.actors import current_os_user
     from w365desk.services.demo import DemoDataRefusedError, seed_demo_data
     from w365desk.services.errors import ServiceError
 
@@ -78,7 +82,7 @@ def _demo(force: bool, accounts: int) -> int:
             created = seed_demo_data(
                 make_session_factory(engine),
                 SystemClock(),
-                current_os_user(),
+                actor=current_os_user(),
                 force=force,
                 accounts=accounts,
             )
@@ -97,19 +101,28 @@ def _demo(force: bool, accounts: int) -> int:
     return 0
 
 
+def _open_desk() -> AppContext:
+    # Imported here, on the splash's background thread: the SDK and the database
+    # drivers load while the splash already paints.
+    from w365desk.app import build_app
+
+    return build_app()
+
+
 def _gui(self_test: bool) -> int:
     from w365desk.gui.main import run_gui
 
-    return run_gui(self_test=self_test)
+    return run_gui(_open_desk, self_test=self_test)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["sandbox"]:
         # The sandbox owns its own options; hand them over untouched.
-        from w365desk.gateway.sandbox.cli import run_sandbox_cli
+        from w365desk.locations import data_dir
+        from w365desk.sandbox.authorizenet.cli import run_sandbox_cli
 
-        return run_sandbox_cli(args_list[1:])
+        return run_sandbox_cli(args_list[1:], lambda: data_dir() / "sandbox")
     args = _build_parser().parse_args(args_list)
     if args.command == "db":
         return _db_upgrade()

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
 from w365desk.db.models import Account, AuditEvent, Contact
-from w365desk.services.account_import import AccountImporter, ImportReport
-from w365desk.services.account_inputs import AccountInput, ContactInput
-from w365desk.services.accounts import AccountsService
+from w365desk.services.accounts.importing import AccountImporter, ImportReport
+from w365desk.services.accounts.inputs import AccountInput, ContactInput
+from w365desk.services.actors import Actor
+from w365desk.services.bundle import Services
 
 HEADER = (
     "account_number,account_name,email,phone,currency,address_line1,address_line2,city,"
@@ -23,14 +24,12 @@ HEADER = (
 )
 
 
-@pytest.fixture
-def importer(session_factory: sessionmaker[Session]) -> AccountImporter:
-    return AccountImporter(session_factory, FrozenClock(), "importer")
+IMPORTER = Actor.staff("importer")
 
 
 @pytest.fixture
-def accounts(session_factory: sessionmaker[Session]) -> AccountsService:
-    return AccountsService(session_factory, FrozenClock(), "importer")
+def importer(services: Services) -> AccountImporter:
+    return services.importer
 
 
 def _counts(session_factory: sessionmaker[Session]) -> tuple[int, int, int]:
@@ -48,7 +47,7 @@ def _problems(report: ImportReport) -> list[tuple[int | None, str]]:
 
 def test_happy_path_with_multi_contact_accounts_bom_and_quoting(
     importer: AccountImporter,
-    accounts: AccountsService,
+    services: Services,
     session_factory: sessionmaker[Session],
     tmp_path: Path,
 ) -> None:
@@ -71,11 +70,11 @@ def test_happy_path_with_multi_contact_accounts_bom_and_quoting(
     path = tmp_path / "accounts.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
 
-    report = importer.import_accounts_csv(path)
+    report = importer.import_accounts_csv(path, actor=IMPORTER)
 
     assert report.ok, _problems(report)
     assert (report.rows_read, report.accounts_created, report.contacts_created) == (5, 3, 4)
-    northwind = accounts.get_account_by_number("NW-1")
+    northwind = services.account_queries.get_account_by_number("NW-1")
     assert northwind.name == 'Northwind "East" Traders'
     assert northwind.currency == "USD"
     assert northwind.address_line2 == "Suite 9 Building B"
@@ -87,13 +86,13 @@ def test_happy_path_with_multi_contact_accounts_bom_and_quoting(
     assert northwind.billing_contact is not None
     assert northwind.billing_contact.first_name == "Nancy"
     assert northwind.contacts[0].role == "AP Manager"
-    west = accounts.get_account_by_number("cn-2")
+    west = services.account_queries.get_account_by_number("cn-2")
     assert west.billing_contact is not None and west.billing_contact.first_name == "Kim"
 
     # Search keys are filled like for accounts made by hand.
-    assert [a.number for a in accounts.search("northwind")] == ["NW-1"]
-    assert [a.number for a in accounts.search("andrew@north")] == ["NW-1"]
-    contoso = [a for a in accounts.search("contoso") if a.number not in {"CN-2"}]
+    assert [a.number for a in services.account_queries.search("northwind")] == ["NW-1"]
+    assert [a.number for a in services.account_queries.search("andrew@north")] == ["NW-1"]
+    contoso = [a for a in services.account_queries.search("contoso") if a.number not in {"CN-2"}]
     assert len(contoso) == 1 and contoso[0].number.startswith("ACC-")
 
     with session_factory() as session:
@@ -132,7 +131,7 @@ def _stored_columns(
 
 
 def test_imported_rows_hold_exactly_what_the_service_stores(
-    importer: AccountImporter, accounts: AccountsService, session_factory: sessionmaker[Session]
+    importer: AccountImporter, services: Services, session_factory: sessionmaker[Session]
 ) -> None:
     report = importer.import_accounts_csv(
         io.StringIO(
@@ -141,10 +140,11 @@ def test_imported_rows_hold_exactly_what_the_service_stores(
             "IMP-1,  Ærø   Fjord Café ,AP@Ærø.Example.COM,Ærøskøbing,Ann,Lee,,yes\n"
             "IMP-1,,,,Bob,Ray,Bob.Ray@Example.COM,\n"
             "IMP-2,No Email Ltd,,,Cy,,,\n"
-        )
+        ),
+        actor=IMPORTER,
     )
     assert report.ok, _problems(report)
-    accounts.create_account(
+    services.accounts.create_account(
         AccountInput(
             name="  Ærø   Fjord Café ",
             number="SVC-1",
@@ -155,9 +155,12 @@ def test_imported_rows_hold_exactly_what_the_service_stores(
             ContactInput("Ann", "Lee", is_billing=True),
             ContactInput("Bob", "Ray", email="Bob.Ray@Example.COM"),
         ],
+        actor=IMPORTER,
     )
-    accounts.create_account(
-        AccountInput(name="No Email Ltd", number="SVC-2"), contacts=[ContactInput("Cy")]
+    services.accounts.create_account(
+        AccountInput(name="No Email Ltd", number="SVC-2"),
+        contacts=[ContactInput("Cy")],
+        actor=IMPORTER,
     )
 
     for imported, typed in (("IMP-1", "SVC-1"), ("IMP-2", "SVC-2")):
@@ -172,21 +175,24 @@ def test_imported_rows_hold_exactly_what_the_service_stores(
 
 
 def test_text_stream_with_bom_and_only_the_required_column(
-    importer: AccountImporter, accounts: AccountsService
+    importer: AccountImporter, services: Services
 ) -> None:
-    report = importer.import_accounts_csv(io.StringIO("\ufeffaccount_name\nSolo\nDuo\n"))
+    report = importer.import_accounts_csv(
+        io.StringIO("\ufeffaccount_name\nSolo\nDuo\n"), actor=IMPORTER
+    )
     assert report.ok and report.accounts_created == 2
-    assert [a.name for a in accounts.list_accounts()] == ["Duo", "Solo"]
+    assert [a.name for a in services.account_queries.list_accounts()] == ["Duo", "Solo"]
 
 
 def test_allocated_numbers_never_collide_with_numbers_in_the_file(
-    importer: AccountImporter, accounts: AccountsService
+    importer: AccountImporter, services: Services
 ) -> None:
     report = importer.import_accounts_csv(
-        io.StringIO("account_number,account_name\n,First\nACC-000001,Typed\n,Second\n")
+        io.StringIO("account_number,account_name\n,First\nACC-000001,Typed\n,Second\n"),
+        actor=IMPORTER,
     )
     assert report.ok, _problems(report)
-    numbers = {a.name: a.number for a in accounts.list_accounts()}
+    numbers = {a.name: a.number for a in services.account_queries.list_accounts()}
     assert numbers["Typed"] == "ACC-000001"
     assert len(set(numbers.values())) == 3
 
@@ -201,7 +207,7 @@ def test_line_numbers_count_physical_lines_across_quoted_newlines(
         'A-3,"Gamma\nCorp",,\n'  # lines 6-7
         "A-4,,,\n"  # line 8
     )
-    report = importer.import_accounts_csv(io.StringIO(text))
+    report = importer.import_accounts_csv(io.StringIO(text), actor=IMPORTER)
     assert _problems(report) == [
         (5, "Email address must contain exactly one '@', like name@example.com."),
         (8, "Account name is required on the first row of account A-4."),
@@ -212,9 +218,9 @@ def test_line_numbers_count_physical_lines_across_quoted_newlines(
 
 
 def test_every_problem_is_reported_with_its_line(
-    importer: AccountImporter, accounts: AccountsService, session_factory: sessionmaker[Session]
+    importer: AccountImporter, services: Services, session_factory: sessionmaker[Session]
 ) -> None:
-    accounts.create_account(AccountInput(name="Existing", number="OLD-1"))
+    services.accounts.create_account(AccountInput(name="Existing", number="OLD-1"), actor=IMPORTER)
     before = _counts(session_factory)
     rows = [
         HEADER,  # 1
@@ -234,7 +240,7 @@ def test_every_problem_is_reported_with_its_line(
         'I-1,"India" Ltd,,,,,,,,,,,,,,,',  # 15 stray quote
         "J 1,Juliet,,,,,,,,,,,,,,,",  # 16 bad number
     ]
-    report = importer.import_accounts_csv(io.StringIO("\n".join(rows) + "\n"))
+    report = importer.import_accounts_csv(io.StringIO("\n".join(rows) + "\n"), actor=IMPORTER)
     assert _problems(report) == [
         (2, "Account number OLD-1 already exists in the database."),
         (
@@ -325,7 +331,7 @@ def test_file_level_problems(
     text: str,
     expected: list[tuple[int | None, str]],
 ) -> None:
-    report = importer.import_accounts_csv(io.StringIO(text))
+    report = importer.import_accounts_csv(io.StringIO(text), actor=IMPORTER)
     assert _problems(report) == expected
     assert _counts(session_factory) == (0, 0, 0)
 
@@ -335,7 +341,7 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(
 ) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("account_name\nAcme\nCaf\xe9 Corp\n".encode("latin-1"))
-    report = importer.import_accounts_csv(path)
+    report = importer.import_accounts_csv(path, actor=IMPORTER)
     assert _problems(report) == [
         (
             3,
@@ -346,11 +352,13 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(
 
 
 def test_binary_streams_and_missing_files(importer: AccountImporter, tmp_path: Path) -> None:
-    report = importer.import_accounts_csv(io.BytesIO(b"\xef\xbb\xbfaccount_name\nBytes Co\n"))
+    report = importer.import_accounts_csv(
+        io.BytesIO(b"\xef\xbb\xbfaccount_name\nBytes Co\n"), actor=IMPORTER
+    )
     assert report.ok and report.accounts_created == 1
-    bad = importer.import_accounts_csv(io.BytesIO(b"account_name\n\xff\n"))
+    bad = importer.import_accounts_csv(io.BytesIO(b"account_name\n\xff\n"), actor=IMPORTER)
     assert [p.line for p in bad.problems] == [2]
-    missing = importer.import_accounts_csv(tmp_path / "nowhere.csv")
+    missing = importer.import_accounts_csv(tmp_path / "nowhere.csv", actor=IMPORTER)
     assert _problems(missing) == [
         (None, "The file nowhere.csv could not be read (No such file or directory).")
     ]
@@ -361,7 +369,7 @@ def test_a_bad_last_row_leaves_nothing_half_imported(
 ) -> None:
     good_rows = [f"N-{i},Company {i},,,,,,,,,,First,Last,p{i}@c.test,,,yes" for i in range(300)]
     text = "\n".join([HEADER, *good_rows, "N-999,Broken,not-an-email,,,,,,,,,,,,,,"]) + "\n"
-    report = importer.import_accounts_csv(io.StringIO(text))
+    report = importer.import_accounts_csv(io.StringIO(text), actor=IMPORTER)
     assert _problems(report) == [
         (302, "Email address must contain exactly one '@', like name@example.com.")
     ]
@@ -369,7 +377,9 @@ def test_a_bad_last_row_leaves_nothing_half_imported(
     assert _counts(session_factory) == (0, 0, 0)
 
     # The same file without the broken row goes in completely.
-    fixed = importer.import_accounts_csv(io.StringIO("\n".join([HEADER, *good_rows]) + "\n"))
+    fixed = importer.import_accounts_csv(
+        io.StringIO("\n".join([HEADER, *good_rows]) + "\n"), actor=IMPORTER
+    )
     assert (fixed.accounts_created, fixed.contacts_created) == (300, 300)
     assert _counts(session_factory) == (300, 300, 301)
 
@@ -377,9 +387,9 @@ def test_a_bad_last_row_leaves_nothing_half_imported(
 def test_problem_list_is_capped_but_counts_the_rest(
     session_factory: sessionmaker[Session],
 ) -> None:
-    importer = AccountImporter(session_factory, FrozenClock(), "importer", max_problems=3)
+    importer = AccountImporter(session_factory, FrozenClock(), max_problems=3)
     text = "account_name,email\n" + "".join(f"A{i},bad{i}\n" for i in range(5))
-    report = importer.import_accounts_csv(io.StringIO(text))
+    report = importer.import_accounts_csv(io.StringIO(text), actor=IMPORTER)
     assert [p.line for p in report.problems] == [2, 3, 4]
     assert report.problems_not_listed == 2
     assert not report.ok
@@ -389,7 +399,7 @@ def test_dry_run_checks_everything_and_writes_nothing(
     importer: AccountImporter, session_factory: sessionmaker[Session]
 ) -> None:
     text = "account_number,account_name,contact_first_name\nX-1,Xray,Ann\nX-1,,Bob\n"
-    report = importer.import_accounts_csv(io.StringIO(text), dry_run=True)
+    report = importer.import_accounts_csv(io.StringIO(text), dry_run=True, actor=IMPORTER)
     assert report.ok and report.dry_run
     assert (report.accounts_created, report.contacts_created) == (1, 2)
     assert _counts(session_factory) == (0, 0, 0)

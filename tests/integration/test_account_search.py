@@ -7,22 +7,18 @@ from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
 
-from w365desk.clock import FrozenClock
-from w365desk.services.account_inputs import AccountInput, ContactInput
-from w365desk.services.account_search import (
+from w365desk.services.accounts.inputs import AccountInput, ContactInput
+from w365desk.services.accounts.search import (
     build_search_statement,
     normalize_search_key,
     prefix_upper_bound,
 )
-from w365desk.services.account_views import AccountSummary
-from w365desk.services.accounts import AccountsService
+from w365desk.services.accounts.views import AccountSummary
+from w365desk.services.actors import Actor
+from w365desk.services.bundle import Services
 
-
-@pytest.fixture
-def service(session_factory: sessionmaker[Session]) -> AccountsService:
-    return AccountsService(session_factory, FrozenClock(), "alice")
+STAFF = Actor.staff("alice")
 
 
 def _names(results: Sequence[AccountSummary]) -> list[str]:
@@ -43,73 +39,90 @@ def test_search_key_normalization() -> None:
     assert normalize_search_key("\uff21\uff23\uff2d\uff25") == "acme"  # full-width letters fold too
 
 
-def test_name_prefix_is_case_insensitive_and_ordered_by_name(service: AccountsService) -> None:
+def test_name_prefix_is_case_insensitive_and_ordered_by_name(services: Services) -> None:
     for name in ["acme rockets", "ACME Anvils", "Acme  Zeppelins", "Acmeville", "Bacme"]:
-        service.create_account(AccountInput(name=name))
-    assert _names(service.search("ACME")) == [
+        services.accounts.create_account(AccountInput(name=name), actor=STAFF)
+    assert _names(services.account_queries.search("ACME")) == [
         "ACME Anvils",
         "acme rockets",
         "Acme Zeppelins",
         "Acmeville",
     ]
-    assert _names(service.search("  acme   r")) == ["acme rockets"]
-    assert service.search("cme") == []  # prefix, not substring
+    assert _names(services.account_queries.search("  acme   r")) == ["acme rockets"]
+    assert services.account_queries.search("cme") == []  # prefix, not substring
 
 
-def test_exact_number_matches_and_comes_first(service: AccountsService) -> None:
-    target = service.create_account(AccountInput(name="Zulu Ltd", number="ACME-7"))
-    widgets = service.create_account(AccountInput(name="Acme-7 Widgets"))
-    service.create_account(AccountInput(name="Other", number="ACME-77"))
-    results = service.search("acme-7")
+def test_exact_number_matches_and_comes_first(services: Services) -> None:
+    target = services.accounts.create_account(
+        AccountInput(name="Zulu Ltd", number="ACME-7"), actor=STAFF
+    )
+    widgets = services.accounts.create_account(AccountInput(name="Acme-7 Widgets"), actor=STAFF)
+    services.accounts.create_account(AccountInput(name="Other", number="ACME-77"), actor=STAFF)
+    results = services.account_queries.search("acme-7")
     assert _names(results) == ["Zulu Ltd", "Acme-7 Widgets"]  # ACME-77 is not an exact match
     assert results[0].number == target.number
-    assert [r.id for r in service.search(widgets.number.lower())] == [widgets.id]
+    assert [r.id for r in services.account_queries.search(widgets.number.lower())] == [widgets.id]
 
 
-def test_email_prefix_through_account_or_any_contact(service: AccountsService) -> None:
-    direct = service.create_account(
-        AccountInput(name="Direct Co", primary_email="Payables@Direct.example.com")
+def test_email_prefix_through_account_or_any_contact(services: Services) -> None:
+    direct = services.accounts.create_account(
+        AccountInput(name="Direct Co", primary_email="Payables@Direct.example.com"), actor=STAFF
     )
-    via_contact = service.create_account(
+    via_contact = services.accounts.create_account(
         AccountInput(name="Via Contact Co"),
         contacts=[
             ContactInput("Pat", "Kim", email="pat.kim@viacontact.test"),
             ContactInput("Payton", "Ng", email="PAYTON@viacontact.test"),
         ],
+        actor=STAFF,
     )
-    service.create_account(AccountInput(name="Unrelated", primary_email="ap@else.example.com"))
-    assert [r.id for r in service.search("PAY")] == [direct.id, via_contact.id]
-    assert [r.id for r in service.search("pat.kim@via")] == [via_contact.id]
-    assert [r.id for r in service.search("payables@direct.example.com")] == [direct.id]
-
-
-def test_inactive_accounts_are_excluded_unless_asked_for(service: AccountsService) -> None:
-    active = service.create_account(AccountInput(name="Globex East", primary_email="e@g.test"))
-    gone = service.create_account(
-        AccountInput(name="Globex West"), contacts=[ContactInput("Hank", email="hank@g.test")]
+    services.accounts.create_account(
+        AccountInput(name="Unrelated", primary_email="ap@else.example.com"), actor=STAFF
     )
-    service.deactivate_account(gone.id)
-    assert [r.id for r in service.search("globex")] == [active.id]
-    assert [r.id for r in service.search(gone.number)] == []
-    assert [r.id for r in service.search("hank@")] == []
-    assert [r.id for r in service.search("globex", include_inactive=True)] == [active.id, gone.id]
-    assert [r.id for r in service.search("hank@", include_inactive=True)] == [gone.id]
-    assert service.search("globex", include_inactive=True)[1].is_active is False
+    assert [r.id for r in services.account_queries.search("PAY")] == [direct.id, via_contact.id]
+    assert [r.id for r in services.account_queries.search("pat.kim@via")] == [via_contact.id]
+    assert [r.id for r in services.account_queries.search("payables@direct.example.com")] == [
+        direct.id
+    ]
 
 
-def test_limit_keeps_the_first_by_name(service: AccountsService) -> None:
+def test_inactive_accounts_are_excluded_unless_asked_for(services: Services) -> None:
+    active = services.accounts.create_account(
+        AccountInput(name="Globex East", primary_email="e@g.test"), actor=STAFF
+    )
+    gone = services.accounts.create_account(
+        AccountInput(name="Globex West"),
+        contacts=[ContactInput("Hank", email="hank@g.test")],
+        actor=STAFF,
+    )
+    services.accounts.deactivate_account(gone.id, actor=STAFF)
+    assert [r.id for r in services.account_queries.search("globex")] == [active.id]
+    assert [r.id for r in services.account_queries.search(gone.number)] == []
+    assert [r.id for r in services.account_queries.search("hank@")] == []
+    assert [r.id for r in services.account_queries.search("globex", include_inactive=True)] == [
+        active.id,
+        gone.id,
+    ]
+    assert [r.id for r in services.account_queries.search("hank@", include_inactive=True)] == [
+        gone.id
+    ]
+    assert services.account_queries.search("globex", include_inactive=True)[1].is_active is False
+
+
+def test_limit_keeps_the_first_by_name(services: Services) -> None:
     for index in reversed(range(12)):
-        service.create_account(
-            AccountInput(name=f"Initech {index:02d}", primary_email=f"initech{index}@x.test")
+        services.accounts.create_account(
+            AccountInput(name=f"Initech {index:02d}", primary_email=f"initech{index}@x.test"),
+            actor=STAFF,
         )
-    results = service.search("initech", limit=5)
+    results = services.account_queries.search("initech", limit=5)
     assert _names(results) == [f"Initech {i:02d}" for i in range(5)]
-    assert len(service.search("initech")) == 12
+    assert len(services.account_queries.search("initech")) == 12
     with pytest.raises(ValueError, match="limit"):
-        service.search("initech", limit=0)
+        services.account_queries.search("initech", limit=0)
 
 
-def test_special_characters_are_literal(service: AccountsService) -> None:
+def test_special_characters_are_literal(services: Services) -> None:
     for name in [
         "100% Pure Juice",
         "1000 Widgets",
@@ -119,44 +132,45 @@ def test_special_characters_are_literal(service: AccountsService) -> None:
         "OBrien Hardware",
         'Quote "Co"',
     ]:
-        service.create_account(AccountInput(name=name))
-    assert _names(service.search("100%")) == ["100% Pure Juice"]
-    assert service.search("%") == []
-    assert service.search("_") == []
-    assert _names(service.search("under_")) == ["Under_score Ltd"]
-    assert _names(service.search("o'b")) == ["O'Brien & Sons"]
-    assert _names(service.search("o'brien & s")) == ["O'Brien & Sons"]
-    assert _names(service.search('quote "')) == ['Quote "Co"']
-    assert service.search("'; DROP TABLE account; --") == []
+        services.accounts.create_account(AccountInput(name=name), actor=STAFF)
+    assert _names(services.account_queries.search("100%")) == ["100% Pure Juice"]
+    assert services.account_queries.search("%") == []
+    assert services.account_queries.search("_") == []
+    assert _names(services.account_queries.search("under_")) == ["Under_score Ltd"]
+    assert _names(services.account_queries.search("o'b")) == ["O'Brien & Sons"]
+    assert _names(services.account_queries.search("o'brien & s")) == ["O'Brien & Sons"]
+    assert _names(services.account_queries.search('quote "')) == ['Quote "Co"']
+    assert services.account_queries.search("'; DROP TABLE account; --") == []
     # A NUL pasted into the search box is dropped (PostgreSQL could not even compare it).
-    assert _names(service.search("100\x00%")) == ["100% Pure Juice"]
-    assert len(service.search("\x00")) == 7
-    assert len(service.list_accounts()) == 7
+    assert _names(services.account_queries.search("100\x00%")) == ["100% Pure Juice"]
+    assert len(services.account_queries.search("\x00")) == 7
+    assert len(services.account_queries.list_accounts()) == 7
 
 
-def test_unicode_names(service: AccountsService) -> None:
+def test_unicode_names(services: Services) -> None:
     for name in ["Überlingen GmbH", "Straße Partners", "東京商事", "Ærø Shipping", "Zoë Café"]:
-        service.create_account(AccountInput(name=name))
-    assert _names(service.search("über")) == ["Überlingen GmbH"]
-    assert _names(service.search("ÜBERL")) == ["Überlingen GmbH"]
-    assert _names(service.search("STRASSE")) == ["Straße Partners"]
-    assert _names(service.search("東京")) == ["東京商事"]
-    assert _names(service.search("æRØ")) == ["Ærø Shipping"]
-    assert _names(service.search("zoë c")) == ["Zoë Café"]
+        services.accounts.create_account(AccountInput(name=name), actor=STAFF)
+    assert _names(services.account_queries.search("über")) == ["Überlingen GmbH"]
+    assert _names(services.account_queries.search("ÜBERL")) == ["Überlingen GmbH"]
+    assert _names(services.account_queries.search("STRASSE")) == ["Straße Partners"]
+    assert _names(services.account_queries.search("東京")) == ["東京商事"]
+    assert _names(services.account_queries.search("æRØ")) == ["Ærø Shipping"]
+    assert _names(services.account_queries.search("zoë c")) == ["Zoë Café"]
 
 
-def test_blank_query_lists_accounts_by_name(service: AccountsService) -> None:
+def test_blank_query_lists_accounts_by_name(services: Services) -> None:
     for name in ["b", "a", "c"]:
-        service.create_account(AccountInput(name=name))
-    assert _names(service.search("   ", limit=2)) == ["a", "b"]
+        services.accounts.create_account(AccountInput(name=name), actor=STAFF)
+    assert _names(services.account_queries.search("   ", limit=2)) == ["a", "b"]
 
 
-def _seed_for_plans(service: AccountsService) -> None:
+def _seed_for_plans(services: Services) -> None:
     # Enough rows that the planner's choice is the one real data would get.
     for index in range(30):
-        service.create_account(
+        services.accounts.create_account(
             AccountInput(name=f"Company {index}", primary_email=f"ap{index}@c.test"),
             contacts=[ContactInput("C", email=f"c{index}@c.test")],
+            actor=STAFF,
         )
 
 
@@ -167,9 +181,9 @@ def _search_sql(engine: Engine, include_inactive: bool) -> str:
 
 @pytest.mark.parametrize("include_inactive", [False, True])
 def test_every_branch_uses_an_index(
-    engine: Engine, service: AccountsService, include_inactive: bool
+    engine: Engine, services: Services, include_inactive: bool
 ) -> None:
-    _seed_for_plans(service)
+    _seed_for_plans(services)
     sql = _search_sql(engine, include_inactive)
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":

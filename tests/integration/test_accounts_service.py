@@ -1,4 +1,5 @@
-"""AccountsService on a real database: CRUD, validation, conflicts and the audit trail."""
+"""The account and contact use cases on a real database: CRUD, validation, conflicts and the
+audit trail."""
 
 from __future__ import annotations
 
@@ -13,21 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
 from w365desk.db.models import Account, AccountStatus, AuditEvent, Contact, ContactStatus
-from w365desk.services.account_inputs import AccountInput, ContactInput
-from w365desk.services.accounts import AccountOrder, AccountsService
+from w365desk.services.accounts import AccountOrder
+from w365desk.services.accounts.inputs import AccountInput, ContactInput
+from w365desk.services.actors import Actor
+from w365desk.services.bundle import Services
 from w365desk.services.errors import ConflictError, NotFoundError, ValidationError
 
 ACTOR = "alice"
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
-def service(session_factory: sessionmaker[Session], clock: FrozenClock) -> AccountsService:
-    return AccountsService(session_factory, clock, ACTOR)
+STAFF = Actor.staff(ACTOR)
 
 
 def _audit(session_factory: sessionmaker[Session]) -> list[tuple[str, str, str | None, Any]]:
@@ -45,9 +39,9 @@ def _count(session_factory: sessionmaker[Session], model: type) -> int:
 
 
 def test_create_account_with_contacts_is_normalized_and_audited(
-    service: AccountsService, session_factory: sessionmaker[Session], clock: FrozenClock
+    services: Services, session_factory: sessionmaker[Session], clock: FrozenClock
 ) -> None:
-    view = service.create_account(
+    view = services.accounts.create_account(
         AccountInput(
             name="  Northwind   Traders ",
             primary_email=" AP@Northwind.example.com ",
@@ -60,6 +54,7 @@ def test_create_account_with_contacts_is_normalized_and_audited(
             ContactInput("Nancy", "Davolio", email="nancy@northwind.test", is_billing=True),
             ContactInput("Andrew", "Fuller", role="CFO"),
         ],
+        actor=STAFF,
     )
     assert view.number == "ACC-000001"
     assert view.name == "Northwind Traders"
@@ -97,23 +92,30 @@ def test_create_account_with_contacts_is_normalized_and_audited(
 
 
 def test_given_numbers_are_upper_cased_and_duplicates_refused(
-    service: AccountsService, session_factory: sessionmaker[Session]
+    services: Services, session_factory: sessionmaker[Session]
 ) -> None:
-    first = service.create_account(AccountInput(name="Contoso", number=" cn-100 "))
+    first = services.accounts.create_account(
+        AccountInput(name="Contoso", number=" cn-100 "), actor=STAFF
+    )
     assert first.number == "CN-100"
     audit_before = len(_audit(session_factory))
 
     with pytest.raises(ConflictError) as raised:
-        service.create_account(AccountInput(name="Contoso Again", number="Cn-100"))
+        services.accounts.create_account(
+            AccountInput(name="Contoso Again", number="Cn-100"), actor=STAFF
+        )
     assert str(raised.value) == "Account number CN-100 is already used by another account."
     assert raised.value.field == "number"
     assert _count(session_factory, Account) == 1
     assert len(_audit(session_factory)) == audit_before
 
 
-def test_auto_numbers_skip_numbers_typed_by_hand(service: AccountsService) -> None:
-    service.create_account(AccountInput(name="Typed", number="ACC-000002"))
-    auto = [service.create_account(AccountInput(name=f"Auto {i}")).number for i in range(2)]
+def test_auto_numbers_skip_numbers_typed_by_hand(services: Services) -> None:
+    services.accounts.create_account(AccountInput(name="Typed", number="ACC-000002"), actor=STAFF)
+    auto = [
+        services.accounts.create_account(AccountInput(name=f"Auto {i}"), actor=STAFF).number
+        for i in range(2)
+    ]
     assert auto == ["ACC-000003", "ACC-000004"]
 
 
@@ -183,28 +185,29 @@ def test_auto_numbers_skip_numbers_typed_by_hand(service: AccountsService) -> No
     ],
 )
 def test_validation_messages_name_the_field(
-    service: AccountsService,
+    services: Services,
     session_factory: sessionmaker[Session],
     account: AccountInput,
     field: str,
     message: str,
 ) -> None:
     with pytest.raises(ValidationError) as raised:
-        service.create_account(account)
+        services.accounts.create_account(account, actor=STAFF)
     assert raised.value.messages()[field] == [message]
     assert _count(session_factory, Account) == 0
     assert _audit(session_factory) == []
 
 
-def test_every_problem_is_reported_at_once_including_contacts(service: AccountsService) -> None:
+def test_every_problem_is_reported_at_once_including_contacts(services: Services) -> None:
     with pytest.raises(ValidationError) as raised:
-        service.create_account(
+        services.accounts.create_account(
             AccountInput(name="", currency="dollars"),
             contacts=[
                 ContactInput("", "", email="x@"),
                 ContactInput("A", is_billing=True),
                 ContactInput("B", is_billing=True),
             ],
+            actor=STAFF,
         )
     assert raised.value.messages() == {
         "name": ["Account name is required."],
@@ -212,13 +215,14 @@ def test_every_problem_is_reported_at_once_including_contacts(service: AccountsS
     }
     # Account problems come first; contact problems are reported once the account is fine.
     with pytest.raises(ValidationError) as raised:
-        service.create_account(
+        services.accounts.create_account(
             AccountInput(name="Fine"),
             contacts=[
                 ContactInput("", "", email="x@"),
                 ContactInput("A", is_billing=True),
                 ContactInput("B", is_billing=True),
             ],
+            actor=STAFF,
         )
     assert raised.value.messages() == {
         "contacts[0].first_name": ["Contact needs a first or last name."],
@@ -229,13 +233,16 @@ def test_every_problem_is_reported_at_once_including_contacts(service: AccountsS
 
 
 def test_update_records_changed_fields_only(
-    service: AccountsService, session_factory: sessionmaker[Session], clock: FrozenClock
+    services: Services, session_factory: sessionmaker[Session], clock: FrozenClock
 ) -> None:
-    view = service.create_account(AccountInput(name="Fabrikam", city="Austin", state="TX"))
+    view = services.accounts.create_account(
+        AccountInput(name="Fabrikam", city="Austin", state="TX"), actor=STAFF
+    )
     clock.advance(timedelta(minutes=5))
-    updated = service.update_account(
+    updated = services.accounts.update_account(
         view.id,
         dataclasses.replace(AccountInput.from_view(view), name="Fabrikam Inc", city="Dallas"),
+        actor=STAFF,
     )
     assert (updated.name, updated.city, updated.state) == ("Fabrikam Inc", "Dallas", "TX")
     assert updated.updated_at == clock.now() != updated.created_at
@@ -254,35 +261,41 @@ def test_update_records_changed_fields_only(
     # Saving the same values again writes nothing.
     audit_count = len(_audit(session_factory))
     clock.advance(timedelta(minutes=5))
-    same = service.update_account(view.id, AccountInput.from_view(updated))
+    same = services.accounts.update_account(view.id, AccountInput.from_view(updated), actor=STAFF)
     assert same.updated_at == updated.updated_at
     assert len(_audit(session_factory)) == audit_count
 
 
 def test_update_refuses_a_stale_edit_and_a_taken_number(
-    service: AccountsService, session_factory: sessionmaker[Session], clock: FrozenClock
+    services: Services, session_factory: sessionmaker[Session], clock: FrozenClock
 ) -> None:
-    view = service.create_account(AccountInput(name="Tailspin"))
-    other = service.create_account(AccountInput(name="Other", number="OTH-1"))
+    view = services.accounts.create_account(AccountInput(name="Tailspin"), actor=STAFF)
+    other = services.accounts.create_account(
+        AccountInput(name="Other", number="OTH-1"), actor=STAFF
+    )
     clock.advance(timedelta(seconds=1))
-    service.update_account(view.id, dataclasses.replace(AccountInput.from_view(view), city="Reno"))
+    services.accounts.update_account(
+        view.id, dataclasses.replace(AccountInput.from_view(view), city="Reno"), actor=STAFF
+    )
 
     with pytest.raises(ConflictError, match="changed by someone else"):
-        service.update_account(
+        services.accounts.update_account(
             view.id,
             dataclasses.replace(AccountInput.from_view(view), city="Elko"),
             expected_updated_at=view.updated_at,
+            actor=STAFF,
         )
     with pytest.raises(ConflictError, match="OTH-1 is already used"):
-        service.update_account(
-            view.id, dataclasses.replace(AccountInput.from_view(view), number="oth-1")
+        services.accounts.update_account(
+            view.id, dataclasses.replace(AccountInput.from_view(view), number="oth-1"), actor=STAFF
         )
-    current = service.get_account(view.id)
+    current = services.account_queries.get_account(view.id)
     assert (current.city, current.number) == ("Reno", view.number)
-    renumbered = service.update_account(
+    renumbered = services.accounts.update_account(
         view.id,
         dataclasses.replace(AccountInput.from_view(current), number="TSP-9"),
         expected_updated_at=current.updated_at,
+        actor=STAFF,
     )
     assert renumbered.number == "TSP-9"
     assert _audit(session_factory)[-1][3]["changes"] == {
@@ -292,15 +305,19 @@ def test_update_refuses_a_stale_edit_and_a_taken_number(
 
 
 def test_deactivate_and_reactivate(
-    service: AccountsService, session_factory: sessionmaker[Session]
+    services: Services, session_factory: sessionmaker[Session]
 ) -> None:
-    view = service.create_account(AccountInput(name="Wingtip"))
-    inactive = service.deactivate_account(view.id)
+    view = services.accounts.create_account(AccountInput(name="Wingtip"), actor=STAFF)
+    inactive = services.accounts.deactivate_account(view.id, actor=STAFF)
     assert inactive.status is AccountStatus.INACTIVE
-    assert service.deactivate_account(view.id).status is AccountStatus.INACTIVE  # no-op
-    assert service.list_accounts() == []
-    assert [a.id for a in service.list_accounts(status=AccountStatus.INACTIVE)] == [view.id]
-    assert service.reactivate_account(view.id).is_active
+    assert (
+        services.accounts.deactivate_account(view.id, actor=STAFF).status is AccountStatus.INACTIVE
+    )  # no-op
+    assert services.account_queries.list_accounts() == []
+    assert [
+        a.id for a in services.account_queries.list_accounts(status=AccountStatus.INACTIVE)
+    ] == [view.id]
+    assert services.accounts.reactivate_account(view.id, actor=STAFF).is_active
     actions = [(a, d.get("changes")) for a, _, _, d in _audit(session_factory)]
     assert actions[1:] == [
         ("account.deactivate", {"status": {"from": "active", "to": "inactive"}}),
@@ -309,44 +326,54 @@ def test_deactivate_and_reactivate(
 
 
 def test_contacts_and_the_single_billing_contact(
-    service: AccountsService, session_factory: sessionmaker[Session]
+    services: Services, session_factory: sessionmaker[Session]
 ) -> None:
-    account = service.create_account(
-        AccountInput(name="Litware"), contacts=[ContactInput("Ann", "Lee", is_billing=True)]
+    account = services.accounts.create_account(
+        AccountInput(name="Litware"),
+        contacts=[ContactInput("Ann", "Lee", is_billing=True)],
+        actor=STAFF,
     )
     ann = account.contacts[0]
-    bob = service.add_contact(account.id, ContactInput("Bob", "Ray", email="Bob@Litware.test"))
+    bob = services.contacts.add_contact(
+        account.id, ContactInput("Bob", "Ray", email="Bob@Litware.test"), actor=STAFF
+    )
     assert not bob.is_billing and bob.account_id == account.id
 
     # Adding a new billing contact replaces the previous one.
-    cat = service.add_contact(account.id, ContactInput("Cat", "Poe", is_billing=True))
-    current = service.get_account(account.id)
+    cat = services.contacts.add_contact(
+        account.id, ContactInput("Cat", "Poe", is_billing=True), actor=STAFF
+    )
+    current = services.account_queries.get_account(account.id)
     assert [c.first_name for c in current.contacts if c.is_billing] == ["Cat"]
 
-    after = service.set_billing_contact(account.id, bob.id)
+    after = services.contacts.set_billing_contact(account.id, bob.id, actor=STAFF)
     assert after.billing_contact is not None and after.billing_contact.id == bob.id
     assert sum(c.is_billing for c in after.contacts) == 1
 
-    updated = service.update_contact(
-        ann.id, dataclasses.replace(ContactInput.from_view(ann), is_billing=True, role="AP")
+    updated = services.contacts.update_contact(
+        ann.id,
+        dataclasses.replace(ContactInput.from_view(ann), is_billing=True, role="AP"),
+        actor=STAFF,
     )
     assert updated.is_billing and updated.role == "AP"
-    assert [c.id for c in service.get_account(account.id).contacts if c.is_billing] == [ann.id]
+    assert [
+        c.id for c in services.account_queries.get_account(account.id).contacts if c.is_billing
+    ] == [ann.id]
 
     # A billing contact who leaves stops being the billing contact.
-    gone = service.deactivate_contact(ann.id)
+    gone = services.contacts.deactivate_contact(ann.id, actor=STAFF)
     assert gone.status is ContactStatus.INACTIVE and not gone.is_billing
-    assert service.get_account(account.id).billing_contact is None
+    assert services.account_queries.get_account(account.id).billing_contact is None
     with pytest.raises(ConflictError, match="Ann Lee is inactive"):
-        service.set_billing_contact(account.id, ann.id)
-    assert service.reactivate_contact(ann.id).is_active
+        services.contacts.set_billing_contact(account.id, ann.id, actor=STAFF)
+    assert services.contacts.reactivate_contact(ann.id, actor=STAFF).is_active
 
-    cleared = service.set_billing_contact(account.id, None)
+    cleared = services.contacts.set_billing_contact(account.id, None, actor=STAFF)
     assert cleared.billing_contact is None
 
-    other = service.create_account(AccountInput(name="Other Co"))
+    other = services.accounts.create_account(AccountInput(name="Other Co"), actor=STAFF)
     with pytest.raises(ConflictError, match="belongs to another account"):
-        service.set_billing_contact(other.id, cat.id)
+        services.contacts.set_billing_contact(other.id, cat.id, actor=STAFF)
 
     actions = [a for a, _, _, _ in _audit(session_factory)]
     assert actions.count("contact.create") == 3
@@ -358,13 +385,15 @@ def test_contacts_and_the_single_billing_contact(
 
 
 def test_every_contact_that_loses_the_billing_flag_is_audited(
-    service: AccountsService, session_factory: sessionmaker[Session], clock: FrozenClock
+    services: Services, session_factory: sessionmaker[Session], clock: FrozenClock
 ) -> None:
-    account = service.create_account(
-        AccountInput(name="Fabrikam"), contacts=[ContactInput("Ann", "Lee", is_billing=True)]
+    account = services.accounts.create_account(
+        AccountInput(name="Fabrikam"),
+        contacts=[ContactInput("Ann", "Lee", is_billing=True)],
+        actor=STAFF,
     )
     ann = account.contacts[0]
-    bob = service.add_contact(account.id, ContactInput("Bob", "Ray"))
+    bob = services.contacts.add_contact(account.id, ContactInput("Bob", "Ray"), actor=STAFF)
 
     def losing_the_flag() -> list[tuple[str | None, Any]]:
         return [
@@ -379,15 +408,19 @@ def test_every_contact_that_loses_the_billing_flag_is_audited(
 
     # Adding a new billing contact: the old one's history says it stopped being one.
     clock.advance(timedelta(minutes=1))
-    cat = service.add_contact(account.id, ContactInput("Cat", "Poe", is_billing=True))
+    cat = services.contacts.add_contact(
+        account.id, ContactInput("Cat", "Poe", is_billing=True), actor=STAFF
+    )
     assert losing_the_flag() == [(str(ann.id), cleared)]
-    previous = next(c for c in service.get_account(account.id).contacts if c.id == ann.id)
+    previous = next(
+        c for c in services.account_queries.get_account(account.id).contacts if c.id == ann.id
+    )
     assert not previous.is_billing and previous.updated_at == clock.now()
 
     # Editing another contact into the billing role.
     clock.advance(timedelta(minutes=1))
-    service.update_contact(
-        bob.id, dataclasses.replace(ContactInput.from_view(bob), is_billing=True)
+    services.contacts.update_contact(
+        bob.id, dataclasses.replace(ContactInput.from_view(bob), is_billing=True), actor=STAFF
     )
     assert losing_the_flag()[1:] == [(str(cat.id), cleared)]
     events = _audit(session_factory)
@@ -399,9 +432,9 @@ def test_every_contact_that_loses_the_billing_flag_is_audited(
     assert events[-1][3]["changes"] == {"is_billing": {"from": False, "to": True}}
 
     # Choosing the billing contact on the account, or none at all.
-    service.set_billing_contact(account.id, ann.id)
+    services.contacts.set_billing_contact(account.id, ann.id, actor=STAFF)
     assert losing_the_flag()[2:] == [(str(bob.id), cleared)]
-    service.set_billing_contact(account.id, None)
+    services.contacts.set_billing_contact(account.id, None, actor=STAFF)
     assert losing_the_flag()[3:] == [(str(ann.id), cleared)]
     with session_factory() as session:
         stamps = session.scalars(select(AuditEvent.occurred_at)).all()
@@ -409,10 +442,12 @@ def test_every_contact_that_loses_the_billing_flag_is_audited(
 
 
 def test_a_cleared_billing_flag_and_its_audit_roll_back_together(
-    service: AccountsService, session_factory: sessionmaker[Session]
+    services: Services, session_factory: sessionmaker[Session]
 ) -> None:
-    account = service.create_account(
-        AccountInput(name="Tailspin"), contacts=[ContactInput("Ann", "Lee", is_billing=True)]
+    account = services.accounts.create_account(
+        AccountInput(name="Tailspin"),
+        contacts=[ContactInput("Ann", "Lee", is_billing=True)],
+        actor=STAFF,
     )
     audit_before = _audit(session_factory)
     pending: list[list[str]] = []
@@ -425,42 +460,46 @@ def test_a_cleared_billing_flag_and_its_audit_roll_back_together(
     event.listen(session_factory, "before_commit", fail)
     try:
         with pytest.raises(RuntimeError):
-            service.add_contact(account.id, ContactInput("Cat", "Poe", is_billing=True))
+            services.contacts.add_contact(
+                account.id, ContactInput("Cat", "Poe", is_billing=True), actor=STAFF
+            )
     finally:
         event.remove(session_factory, "before_commit", fail)
 
     # Inside the transaction: the clearing's audit event, then the new contact's.
     assert pending == [[a for a, _, _, _ in audit_before] + ["contact.update", "contact.create"]]
     assert _audit(session_factory) == audit_before
-    current = service.get_account(account.id)
+    current = services.account_queries.get_account(account.id)
     assert [(c.first_name, c.is_billing) for c in current.contacts] == [("Ann", True)]
 
 
-def test_contact_validation_and_missing_records(service: AccountsService) -> None:
-    account = service.create_account(AccountInput(name="Proseware"))
+def test_contact_validation_and_missing_records(services: Services) -> None:
+    account = services.accounts.create_account(AccountInput(name="Proseware"), actor=STAFF)
     with pytest.raises(ValidationError) as raised:
-        service.add_contact(account.id, ContactInput("Al", email="al@@proseware.test"))
+        services.contacts.add_contact(
+            account.id, ContactInput("Al", email="al@@proseware.test"), actor=STAFF
+        )
     assert raised.value.messages() == {
         "email": ["Email address must contain exactly one '@', like name@example.com."]
     }
     with pytest.raises(NotFoundError, match=r"^Account 9999 was not found\.$"):
-        service.get_account(9999)
+        services.account_queries.get_account(9999)
     with pytest.raises(NotFoundError):
-        service.add_contact(9999, ContactInput("Al"))
+        services.contacts.add_contact(9999, ContactInput("Al"), actor=STAFF)
     with pytest.raises(NotFoundError, match=r"^Contact 9999 was not found\.$"):
-        service.deactivate_contact(9999)
+        services.contacts.deactivate_contact(9999, actor=STAFF)
     with pytest.raises(NotFoundError):
-        service.set_billing_contact(account.id, 9999)
+        services.contacts.set_billing_contact(account.id, 9999, actor=STAFF)
     with pytest.raises(NotFoundError):
-        service.get_account_by_number("NOPE")
-    assert service.get_account_by_number(account.number.lower()).id == account.id
+        services.account_queries.get_account_by_number("NOPE")
+    assert services.account_queries.get_account_by_number(account.number.lower()).id == account.id
 
 
 def test_a_failed_commit_keeps_neither_change_nor_audit(
-    service: AccountsService, session_factory: sessionmaker[Session], clock: FrozenClock
+    services: Services, session_factory: sessionmaker[Session], clock: FrozenClock
 ) -> None:
-    view = service.create_account(
-        AccountInput(name="Adatum"), contacts=[ContactInput("Eve", "Stone")]
+    view = services.accounts.create_account(
+        AccountInput(name="Adatum"), contacts=[ContactInput("Eve", "Stone")], actor=STAFF
     )
     audit_before = _audit(session_factory)
 
@@ -474,15 +513,17 @@ def test_a_failed_commit_keeps_neither_change_nor_audit(
     event.listen(session_factory, "before_commit", fail)
     try:
         with pytest.raises(RuntimeError):
-            service.create_account(AccountInput(name="Lost"))
+            services.accounts.create_account(AccountInput(name="Lost"), actor=STAFF)
         with pytest.raises(RuntimeError):
-            service.update_account(
-                view.id, dataclasses.replace(AccountInput.from_view(view), name="Renamed")
+            services.accounts.update_account(
+                view.id,
+                dataclasses.replace(AccountInput.from_view(view), name="Renamed"),
+                actor=STAFF,
             )
         with pytest.raises(RuntimeError):
-            service.deactivate_account(view.id)
+            services.accounts.deactivate_account(view.id, actor=STAFF)
         with pytest.raises(RuntimeError):
-            service.add_contact(view.id, ContactInput("Zed"))
+            services.contacts.add_contact(view.id, ContactInput("Zed"), actor=STAFF)
     finally:
         event.remove(session_factory, "before_commit", fail)
 
@@ -490,7 +531,7 @@ def test_a_failed_commit_keeps_neither_change_nor_audit(
     assert pending == [len(audit_before) + 1] * 4
     # ...and after the failure neither survived.
     assert _audit(session_factory) == audit_before
-    current = service.get_account(view.id)
+    current = services.account_queries.get_account(view.id)
     assert (current.name, current.status, len(current.contacts)) == (
         "Adatum",
         AccountStatus.ACTIVE,
@@ -499,23 +540,31 @@ def test_a_failed_commit_keeps_neither_change_nor_audit(
     assert _count(session_factory, Account) == 1
 
 
-def test_list_accounts_orders_and_pages(service: AccountsService, clock: FrozenClock) -> None:
+def test_list_accounts_orders_and_pages(services: Services, clock: FrozenClock) -> None:
     for name, number in [("bravo", "N-3"), ("Alpha", "N-2"), ("charlie", "N-1")]:
         clock.advance(timedelta(seconds=1))
-        service.create_account(AccountInput(name=name, number=number))
-    assert [a.name for a in service.list_accounts()] == ["Alpha", "bravo", "charlie"]
-    assert [a.number for a in service.list_accounts(order=AccountOrder.NUMBER)] == [
+        services.accounts.create_account(AccountInput(name=name, number=number), actor=STAFF)
+    assert [a.name for a in services.account_queries.list_accounts()] == [
+        "Alpha",
+        "bravo",
+        "charlie",
+    ]
+    assert [
+        a.number for a in services.account_queries.list_accounts(order=AccountOrder.NUMBER)
+    ] == [
         "N-1",
         "N-2",
         "N-3",
     ]
-    assert [a.name for a in service.list_accounts(order=AccountOrder.NEWEST)] == [
+    assert [a.name for a in services.account_queries.list_accounts(order=AccountOrder.NEWEST)] == [
         "charlie",
         "Alpha",
         "bravo",
     ]
-    assert [a.name for a in service.list_accounts(limit=1, offset=1)] == ["bravo"]
-    assert service.count_accounts() == 3
-    service.deactivate_account(service.list_accounts()[0].id)
-    assert service.count_accounts() == 2
-    assert service.count_accounts(status=None) == 3
+    assert [a.name for a in services.account_queries.list_accounts(limit=1, offset=1)] == ["bravo"]
+    assert services.account_queries.count_accounts() == 3
+    services.accounts.deactivate_account(
+        services.account_queries.list_accounts()[0].id, actor=STAFF
+    )
+    assert services.account_queries.count_accounts() == 2
+    assert services.account_queries.count_accounts(status=None) == 3

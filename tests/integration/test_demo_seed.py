@@ -24,9 +24,10 @@ from w365desk.db.models import (
     InvoiceStatus,
     PaymentProfile,
 )
-from w365desk.services.account_inputs import AccountInput, ContactInput
-from w365desk.services.account_search import normalize_search_key
-from w365desk.services.accounts import AccountsService
+from w365desk.services.accounts import AccountEditor, AccountQueries
+from w365desk.services.accounts.inputs import AccountInput, ContactInput
+from w365desk.services.accounts.search import normalize_search_key
+from w365desk.services.actors import Actor
 from w365desk.services.demo import DemoDataRefusedError, seed_demo_data
 from w365desk.services.errors import ValidationError
 
@@ -69,7 +70,7 @@ def test_seeds_realistic_customers_with_contacts_and_invoices(
     session_factory: sessionmaker[Session],
 ) -> None:
     clock = FrozenClock()
-    assert seed_demo_data(session_factory, clock, "demo-user") == 50
+    assert seed_demo_data(session_factory, clock, actor=Actor.staff("demo-user")) == 50
     snapshot = _snapshot(session_factory)
     assert len(snapshot) == 50
     assert len({row[1] for row in snapshot}) == 50  # distinct company names
@@ -119,9 +120,9 @@ def test_seeds_realistic_customers_with_contacts_and_invoices(
     assert actors == {"demo-user"}
 
     # Demo customers are found like any others.
-    service = AccountsService(session_factory, clock, "demo-user")
+    queries = AccountQueries(session_factory)
     first_name = snapshot[0][1]
-    assert snapshot[0][0] in [a.number for a in service.search(first_name[:5])]
+    assert snapshot[0][0] in [a.number for a in queries.search(first_name[:5])]
 
 
 def _columns(row: Account | Contact) -> dict[str, object]:
@@ -142,14 +143,16 @@ def test_demo_rows_hold_exactly_what_the_service_stores(
     session_factory: sessionmaker[Session],
 ) -> None:
     clock = FrozenClock()
-    seed_demo_data(session_factory, clock, "demo", accounts=8)
-    service = AccountsService(session_factory, clock, "alice")
-    demo = service.list_accounts(limit=8)
+    seed_demo_data(session_factory, clock, actor=Actor.staff("demo"), accounts=8)
+    queries = AccountQueries(session_factory)
+    editor = AccountEditor(session_factory, clock)
+    demo = queries.list_accounts(limit=8)
     for index, summary in enumerate(demo):
-        view = service.get_account(summary.id)
-        typed = service.create_account(
+        view = queries.get_account(summary.id)
+        typed = editor.create_account(
             dataclasses.replace(AccountInput.from_view(view), number=f"TYPED-{index}"),
             contacts=[ContactInput.from_view(contact) for contact in view.contacts],
+            actor=Actor.staff("alice"),
         )
         assert _stored(session_factory, typed.id) == _stored(session_factory, view.id)
 
@@ -170,41 +173,49 @@ def test_refuses_to_mix_with_existing_accounts_unless_forced(
     session_factory: sessionmaker[Session],
 ) -> None:
     clock = FrozenClock()
-    AccountsService(session_factory, clock, "alice").create_account(AccountInput(name="Real Co"))
+    AccountEditor(session_factory, clock).create_account(
+        AccountInput(name="Real Co"), actor=Actor.staff("alice")
+    )
     with pytest.raises(DemoDataRefusedError) as raised:
-        seed_demo_data(session_factory, clock, "alice")
+        seed_demo_data(session_factory, clock, actor=Actor.staff("alice"))
     assert str(raised.value) == (
         "The database already has 1 account; demo data is only added to an empty database."
     )
     assert _count(session_factory, Account) == 1
 
-    assert seed_demo_data(session_factory, clock, "alice", force=True, accounts=5) == 5
-    assert seed_demo_data(session_factory, clock, "alice", force=True, accounts=5) == 5
+    assert (
+        seed_demo_data(session_factory, clock, actor=Actor.staff("alice"), force=True, accounts=5)
+        == 5
+    )
+    assert (
+        seed_demo_data(session_factory, clock, actor=Actor.staff("alice"), force=True, accounts=5)
+        == 5
+    )
     with session_factory() as session:
         numbers = session.scalars(select(Account.number)).all()
         invoices = session.scalars(select(Invoice.number)).all()
     assert len(numbers) == len(set(numbers)) == 11
     assert len(invoices) == len(set(invoices))
     with pytest.raises(DemoDataRefusedError, match="already has 11 accounts"):
-        seed_demo_data(session_factory, clock, "alice")
+        seed_demo_data(session_factory, clock, actor=Actor.staff("alice"))
 
 
 def test_same_seed_same_data_on_any_backend(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     clock = FrozenClock()
-    seed_demo_data(session_factory, clock, "demo", accounts=20, rng_seed=7)
+    seed_demo_data(session_factory, clock, actor=Actor.staff("demo"), accounts=20, rng_seed=7)
 
     other_engine = make_engine(f"sqlite:///{(tmp_path / 'other.sqlite3').as_posix()}")
     upgrade(other_engine)
     other = make_session_factory(other_engine)
-    seed_demo_data(other, clock, "demo", accounts=20, rng_seed=7)
+    seed_demo_data(other, clock, actor=Actor.staff("demo"), accounts=20, rng_seed=7)
     assert _snapshot(session_factory) == _snapshot(other)
 
     third_engine = make_engine(f"sqlite:///{(tmp_path / 'third.sqlite3').as_posix()}")
     upgrade(third_engine)
     third = make_session_factory(third_engine)
-    seed_demo_data(third, clock, "demo", accounts=20, rng_seed=8)
+    seed_demo_data(third, clock, actor=Actor.staff("demo"), accounts=20, rng_seed=8)
     assert [row[1] for row in _snapshot(third)] != [row[1] for row in _snapshot(other)]
     other_engine.dispose()
     third_engine.dispose()
@@ -213,7 +224,7 @@ def test_same_seed_same_data_on_any_backend(
 @pytest.mark.parametrize("count", [0, -3, 10_001])
 def test_refuses_an_unreasonable_count(session_factory: sessionmaker[Session], count: int) -> None:
     with pytest.raises(ValidationError) as raised:
-        seed_demo_data(session_factory, FrozenClock(), "demo", accounts=count)
+        seed_demo_data(session_factory, FrozenClock(), actor=Actor.staff("demo"), accounts=count)
     assert raised.value.field == "accounts"
     assert str(raised.value) == "The number of demo accounts must be between 1 and 10000."
     assert _count(session_factory, Account) == 0

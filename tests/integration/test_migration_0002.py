@@ -20,8 +20,9 @@ from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.migrate import current_revision, head_revision, upgrade
 from w365desk.db.models import AuditEvent, Contact
 from w365desk.db.types import UTCDateTime
-from w365desk.services.account_inputs import ContactInput
-from w365desk.services.accounts import AccountsService
+from w365desk.services.accounts import ContactEditor
+from w365desk.services.accounts.inputs import ContactInput
+from w365desk.services.actors import Actor
 
 BEFORE = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 ACTOR = "w365desk migration 0002"
@@ -135,8 +136,10 @@ def test_the_migration_audit_reads_like_the_services(engine_at_0001: Engine) -> 
     upgrade(engine_at_0001)
 
     # The service takes the flag from the kept contact as the migration took it from the other.
-    service = AccountsService(make_session_factory(engine_at_0001), FrozenClock(), "alice")
-    service.add_contact(account, ContactInput("New", "Billing", is_billing=True))
+    contacts = ContactEditor(make_session_factory(engine_at_0001), FrozenClock())
+    contacts.add_contact(
+        account, ContactInput("New", "Billing", is_billing=True), actor=Actor.staff("alice")
+    )
     with Session(engine_at_0001) as session:
         updates = {
             event.actor: json.loads(event.details or "")

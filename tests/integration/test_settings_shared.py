@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from w365desk.clock import FrozenClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.models import AuditEvent, Setting
-from w365desk.services.audit import ACTOR_MAX_LENGTH
+from w365desk.services.actors import ACTOR_MAX_LENGTH, Actor
 from w365desk.services.shared_settings import SharedSettingsStore
 from w365desk.settings import (
     DesktopSettings,
@@ -72,11 +72,6 @@ def memory_keyring() -> Iterator[InMemoryKeyring]:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
 def store(session_factory: sessionmaker[Session], clock: FrozenClock) -> SharedSettingsStore:
     return SharedSettingsStore(session_factory, clock)
 
@@ -112,7 +107,7 @@ def test_default_template_has_the_link_the_customer_name_and_the_expiry() -> Non
 def test_every_field_round_trips(
     store: SharedSettingsStore, session_factory: sessionmaker[Session]
 ) -> None:
-    changed = store.save(CUSTOM, actor="alice")
+    changed = store.save(CUSTOM, actor=Actor.staff("alice"))
 
     assert store.load() == CUSTOM
     defaults = SharedSettings()
@@ -125,12 +120,12 @@ def test_every_field_round_trips(
 def test_only_changed_keys_are_written(
     store: SharedSettingsStore, session_factory: sessionmaker[Session], clock: FrozenClock
 ) -> None:
-    assert store.save(SharedSettings(), actor="alice") == ()
+    assert store.save(SharedSettings(), actor=Actor.staff("alice")) == ()
     assert setting_rows(session_factory) == {}
     assert audit_events(session_factory) == []
 
     first = replace(SharedSettings(), company_name="Northwind", link_lifetime_hours=24)
-    assert store.save(first, actor="alice") == ("company_name", "link_lifetime_hours")
+    assert store.save(first, actor=Actor.staff("alice")) == ("company_name", "link_lifetime_hours")
     assert setting_rows(session_factory) == {
         "company_name": "Northwind",
         "link_lifetime_hours": "24",
@@ -138,20 +133,20 @@ def test_only_changed_keys_are_written(
 
     clock.advance(timedelta(minutes=5))
     second = replace(first, link_lifetime_hours=96)
-    assert store.save(second, actor="bob") == ("link_lifetime_hours",)
+    assert store.save(second, actor=Actor.staff("bob")) == ("link_lifetime_hours",)
     with session_factory() as session:
         stamps = {row.key: row.updated_at for row in session.scalars(select(Setting))}
     assert stamps["company_name"] == clock.now() - timedelta(minutes=5)
     assert stamps["link_lifetime_hours"] == clock.now()
 
-    assert store.save(second, actor="bob") == ()
+    assert store.save(second, actor=Actor.staff("bob")) == ()
     assert len(audit_events(session_factory)) == 2
 
 
 def test_a_save_writes_one_audit_event_naming_the_keys(
     store: SharedSettingsStore, session_factory: sessionmaker[Session], clock: FrozenClock
 ) -> None:
-    store.save(CUSTOM, actor="alice")
+    store.save(CUSTOM, actor=Actor.staff("alice"))
 
     [event] = audit_events(session_factory)
     assert event.action == "settings.updated"
@@ -186,7 +181,7 @@ def test_settings_and_audit_commit_together_or_not_at_all(
     event.listen(session_factory, "before_commit", crash_before_commit)
     try:
         with pytest.raises(RuntimeError):
-            store.save(CUSTOM, actor="alice")
+            store.save(CUSTOM, actor=Actor.staff("alice"))
     finally:
         event.remove(session_factory, "before_commit", crash_before_commit)
 
@@ -210,7 +205,7 @@ def test_invalid_settings_are_refused_with_every_problem_and_nothing_written(
         currency="cad",
     )
     with pytest.raises(SettingsError) as refused:
-        store.save(bad, actor="alice")
+        store.save(bad, actor=Actor.staff("alice"))
 
     problems = refused.value.problems
     assert set(problems) == {
@@ -285,7 +280,7 @@ def test_unknown_rows_are_kept_and_ignored(
         session.add(Setting(key="feature_from_v2", value="on", updated_at=clock.now()))
 
     assert store.load() == SharedSettings()
-    store.save(CUSTOM, actor="alice")
+    store.save(CUSTOM, actor=Actor.staff("alice"))
 
     assert setting_rows(session_factory)["feature_from_v2"] == "on"
     assert store.load() == CUSTOM
@@ -297,7 +292,7 @@ def test_an_unusable_stored_value_falls_back_to_its_default_alone(
     clock: FrozenClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    store.save(CUSTOM, actor="alice")
+    store.save(CUSTOM, actor=Actor.staff("alice"))
     with session_factory.begin() as session:
         session.get(Setting, "link_lifetime_hours").value = "a week"  # type: ignore[union-attr]
         session.get(Setting, "smtp_port").value = "0"  # type: ignore[union-attr]
@@ -324,8 +319,12 @@ def test_saving_from_a_base_keeps_another_desks_change(
     seen_by_a = desk_a.load()
     seen_by_b = desk_b.load()
 
-    desk_a.save(replace(seen_by_a, company_name="Northwind"), actor="alice", base=seen_by_a)
-    changed = desk_b.save(replace(seen_by_b, smtp_host="mail.example"), actor="bob", base=seen_by_b)
+    desk_a.save(
+        replace(seen_by_a, company_name="Northwind"), actor=Actor.staff("alice"), base=seen_by_a
+    )
+    changed = desk_b.save(
+        replace(seen_by_b, smtp_host="mail.example"), actor=Actor.staff("bob"), base=seen_by_b
+    )
 
     assert changed == ("smtp_host",)
     assert desk_a.load() == replace(
@@ -337,11 +336,13 @@ def test_the_actor_is_required_and_stored_like_every_audit_actor(
     store: SharedSettingsStore, session_factory: sessionmaker[Session]
 ) -> None:
     with pytest.raises(ValueError, match="acting user's name"):
-        store.save(CUSTOM, actor="  ")
+        store.save(CUSTOM, actor=Actor.staff("  "))
     assert setting_rows(session_factory) == {}
 
-    store.save(replace(CUSTOM, company_name="One"), actor="  alice  ")
-    store.save(replace(CUSTOM, company_name="Two"), actor="b" * (ACTOR_MAX_LENGTH + 30))
+    store.save(replace(CUSTOM, company_name="One"), actor=Actor.staff("  alice  "))
+    store.save(
+        replace(CUSTOM, company_name="Two"), actor=Actor.staff("b" * (ACTOR_MAX_LENGTH + 30))
+    )
     assert [event.actor for event in audit_events(session_factory)] == [
         "alice",
         "b" * ACTOR_MAX_LENGTH,
@@ -372,7 +373,11 @@ def test_two_desks_storing_the_same_new_key_at_once_both_succeed(
 
     def desk_a_saves() -> None:
         try:
-            desk_a.save(replace(never_stored, link_lifetime_hours=24), "alice", base=never_stored)
+            desk_a.save(
+                replace(never_stored, link_lifetime_hours=24),
+                actor=Actor.staff("alice"),
+                base=never_stored,
+            )
         except BaseException as failure:  # reported by the assertions below
             desk_a_failures.append(failure)
 
@@ -395,7 +400,9 @@ def test_two_desks_storing_the_same_new_key_at_once_both_succeed(
     event.listen(engine, "after_cursor_execute", desk_a_saves_after_desk_b_read)
     try:
         changed = desk_b.save(
-            replace(never_stored, link_lifetime_hours=bobs_hours), "bob", base=never_stored
+            replace(never_stored, link_lifetime_hours=bobs_hours),
+            actor=Actor.staff("bob"),
+            base=never_stored,
         )
     finally:
         event.remove(engine, "after_cursor_execute", desk_a_saves_after_desk_b_read)
@@ -471,7 +478,9 @@ def test_no_secret_reaches_the_database_file_the_desktop_file_or_the_log(
     assert {name: store.get(name) for name in secrets} == secrets
 
     try:
-        SharedSettingsStore(make_session_factory(engine), FrozenClock()).save(CUSTOM, actor="alice")
+        SharedSettingsStore(make_session_factory(engine), FrozenClock()).save(
+            CUSTOM, actor=Actor.staff("alice")
+        )
         desktop = DesktopSettings(database_url="postgresql+psycopg://desk@db.internal/w365desk")
         save_desktop_settings(desktop)
         resolved = resolve_database_url(load_desktop_settings())

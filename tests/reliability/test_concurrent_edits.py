@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from w365desk.clock import FrozenClock
 from w365desk.db.engine import for_reading, make_engine
 from w365desk.db.models import Account, AuditEvent, Setting
-from w365desk.services.account_inputs import AccountInput
-from w365desk.services.account_views import AccountView
-from w365desk.services.accounts import AccountsService
+from w365desk.services.accounts import AccountEditor, AccountQueries
+from w365desk.services.accounts.inputs import AccountInput
+from w365desk.services.accounts.views import AccountView
+from w365desk.services.actors import Actor
 from w365desk.services.errors import ConflictError
 
 # Only a guard against a hung test; nothing is asserted about how long anything takes.
@@ -112,11 +113,14 @@ class _Overlap:
                     raise self.a_result[0]
 
 
-def _desk(session_factory: sessionmaker[Session], actor: str, minutes: int) -> AccountsService:
+def _desk(session_factory: sessionmaker[Session], minutes: int) -> AccountEditor:
     # Each desk writes its own distinct updated_at, as two real desks would.
     clock = FrozenClock()
     clock.advance(timedelta(minutes=minutes))
-    return AccountsService(session_factory, clock, actor)
+    return AccountEditor(session_factory, clock)
+
+
+ALICE, BOB = Actor.staff("alice"), Actor.staff("bob")
 
 
 def _city_updates(session_factory: sessionmaker[Session]) -> list[tuple[str, Any]]:
@@ -135,24 +139,32 @@ def _stored_city(session_factory: sessionmaker[Session], account_id: int) -> str
 @pytest.fixture
 def opened(session_factory: sessionmaker[Session]) -> AccountView:
     """The account as both desks opened it for editing."""
-    creator = _desk(session_factory, "creator", minutes=0)
-    return creator.create_account(AccountInput(name="Northwind", city=ORIGINAL_CITY))
+    creator = _desk(session_factory, minutes=0)
+    return creator.create_account(
+        AccountInput(name="Northwind", city=ORIGINAL_CITY), actor=Actor.staff("creator")
+    )
 
 
 def test_the_later_of_two_overlapping_edits_gets_a_conflict(
     engine: Engine, session_factory: sessionmaker[Session], opened: AccountView
 ) -> None:
-    alice = _desk(session_factory, "alice", minutes=1)
-    bob = _desk(session_factory, "bob", minutes=2)
+    alice = _desk(session_factory, minutes=1)
+    bob = _desk(session_factory, minutes=2)
     edited = AccountInput.from_view(opened)
 
     with pytest.raises(ConflictError) as raised:
         _Overlap(engine).run(
             lambda: alice.update_account(
-                opened.id, replace(edited, city="Portland"), expected_updated_at=opened.updated_at
+                opened.id,
+                replace(edited, city="Portland"),
+                actor=ALICE,
+                expected_updated_at=opened.updated_at,
             ),
             lambda: bob.update_account(
-                opened.id, replace(edited, city="Denver"), expected_updated_at=opened.updated_at
+                opened.id,
+                replace(edited, city="Denver"),
+                actor=BOB,
+                expected_updated_at=opened.updated_at,
             ),
         )
 
@@ -167,13 +179,13 @@ def test_overlapping_edits_without_a_check_leave_a_true_history(
     engine: Engine, session_factory: sessionmaker[Session], opened: AccountView
 ) -> None:
     """Last writer wins when nobody asked for a check, but the audit says what it replaced."""
-    alice = _desk(session_factory, "alice", minutes=1)
-    bob = _desk(session_factory, "bob", minutes=2)
+    alice = _desk(session_factory, minutes=1)
+    bob = _desk(session_factory, minutes=2)
     edited = AccountInput.from_view(opened)
 
     bob_view = _Overlap(engine).run(
-        lambda: alice.update_account(opened.id, replace(edited, city="Portland")),
-        lambda: bob.update_account(opened.id, replace(edited, city="Denver")),
+        lambda: alice.update_account(opened.id, replace(edited, city="Portland"), actor=ALICE),
+        lambda: bob.update_account(opened.id, replace(edited, city="Denver"), actor=BOB),
     )
 
     assert bob_view.city == "Denver"
@@ -286,8 +298,10 @@ def test_search_is_not_held_up_by_a_long_write(
     session_factory: sessionmaker[Session],
 ) -> None:
     """Staff can search while another desk's import holds SQLite's write lock."""
-    service = AccountsService(session_factory, FrozenClock(), "alice")
-    service.create_account(AccountInput(name="Contoso Ltd"))
+    AccountEditor(session_factory, FrozenClock()).create_account(
+        AccountInput(name="Contoso Ltd"), actor=ALICE
+    )
+    queries = AccountQueries(session_factory)
     with session_factory.begin() as writer:  # a writer holding its transaction open
         writer.execute(text("UPDATE account SET phone = '555-0100'"))
         started = threading.Event()
@@ -295,7 +309,7 @@ def test_search_is_not_held_up_by_a_long_write(
 
         def search() -> None:
             started.set()
-            found.extend(summary.name for summary in service.search("cont"))
+            found.extend(summary.name for summary in queries.search("cont"))
 
         reader = threading.Thread(target=search)
         reader.start()
@@ -303,4 +317,4 @@ def test_search_is_not_held_up_by_a_long_write(
         assert started.is_set()
         assert not reader.is_alive(), "the search waited for the writer's lock"
     assert found == ["Contoso Ltd"]
-    assert service.count_accounts() == 1
+    assert queries.count_accounts() == 1

@@ -12,18 +12,16 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from w365desk.cards import luhn_valid
 from w365desk.clock import FrozenClock
 from w365desk.db.engine import make_engine, make_session_factory
 from w365desk.db.migrate import upgrade
 from w365desk.db.models import AccountStatus, AuditEvent
-from w365desk.gateway.cards import luhn_valid
-from w365desk.services import audit
+from w365desk.services import actors
+from w365desk.services.actors import ACTOR_MAX_LENGTH, Actor, current_os_user
 from w365desk.services.audit import (
-    ACTOR_MAX_LENGTH,
     AuditEntry,
-    clean_actor,
     contains_card_number,
-    current_os_user,
     is_sensitive_key,
     record_audit,
     record_audit_many,
@@ -167,7 +165,7 @@ def test_record_audit_writes_one_row_in_the_callers_transaction(tmp_path: Path) 
         record_audit(
             session,
             clock=clock,
-            actor="  alice  ",
+            actor=Actor.staff("  alice  "),
             action="account.update",
             entity_type="account",
             entity_id=42,
@@ -189,7 +187,7 @@ def test_record_audit_writes_one_row_in_the_callers_transaction(tmp_path: Path) 
         record_audit(
             session,
             clock=clock,
-            actor="alice",
+            actor=Actor.staff("alice"),
             action="note",
             entity_type="account",
             entity_id=42,
@@ -207,7 +205,7 @@ def test_record_audit_many_and_actor_rules(tmp_path: Path) -> None:
         count = record_audit_many(
             session,
             clock=clock,
-            actor="bob",
+            actor=Actor.staff("bob"),
             entries=[
                 AuditEntry("account.create", "account", 1, {"line": 2}),
                 AuditEntry("account.create", "account", 2, None),
@@ -224,7 +222,7 @@ def test_record_audit_many_and_actor_rules(tmp_path: Path) -> None:
         record_audit(
             session,
             clock=clock,
-            actor="   ",
+            actor=Actor.staff("   "),
             action="x",
             entity_type="account",
             entity_id=None,
@@ -234,31 +232,40 @@ def test_record_audit_many_and_actor_rules(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n", None])
-def test_clean_actor_refuses_a_missing_name(blank: Any) -> None:
+def test_an_actor_needs_a_name(blank: Any) -> None:
     with pytest.raises(ValueError, match="acting user's name"):
-        clean_actor(blank)
+        Actor.staff(blank)
+    with pytest.raises(ValueError, match="acting user's name"):
+        Actor.customer(blank)
 
 
-def test_clean_actor_trims_and_fits_the_column() -> None:
-    assert clean_actor("  alice \n") == "alice"
+def test_actor_names_are_trimmed_and_fit_the_column() -> None:
+    assert Actor.staff("  alice \n").audit_name == "alice"
     long_name = "x" * (ACTOR_MAX_LENGTH + 5)
-    assert clean_actor(long_name) == "x" * ACTOR_MAX_LENGTH
+    assert Actor.staff(long_name).audit_name == "x" * ACTOR_MAX_LENGTH
     assert AuditEvent.__table__.c.actor.type.length == ACTOR_MAX_LENGTH
 
 
+def test_a_customer_is_never_recorded_as_a_member_of_staff() -> None:
+    customer = Actor.customer("dana@contoso.example via profile request 7")
+    assert customer.audit_name == "customer: dana@contoso.example via profile request 7"
+    assert Actor.staff("dana@contoso.example").audit_name == "dana@contoso.example"
+    assert len(Actor.customer("y" * 300).audit_name) == ACTOR_MAX_LENGTH
+
+
 def test_current_os_user_has_a_safe_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(audit.getpass, "getuser", lambda: "carol")
-    assert current_os_user() == "carol"
+    monkeypatch.setattr(actors.getpass, "getuser", lambda: "carol")
+    assert current_os_user() == Actor.staff("carol")
 
     def no_user() -> str:
         raise OSError("no user name")
 
-    monkeypatch.setattr(audit.getpass, "getuser", no_user)
+    monkeypatch.setattr(actors.getpass, "getuser", no_user)
     monkeypatch.setenv("USERNAME", "dave")
-    assert current_os_user() == "dave"
+    assert current_os_user() == Actor.staff("dave")
     monkeypatch.delenv("USERNAME")
     monkeypatch.delenv("USER", raising=False)
-    assert current_os_user() == "unknown-user"
+    assert current_os_user() == Actor.staff("unknown-user")
 
 
 def test_full_width_card_number_is_refused_too() -> None:

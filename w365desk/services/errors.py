@@ -71,3 +71,105 @@ class SensitiveDataError(ServiceError):
 
     The message names where it was found, never the value itself.
     """
+
+
+# --- what the payment gateway said, in the service layer's words --------------------------
+# Services translate every gateway error into one of these (see ``gateway_errors.py``),
+# so a front door handles one family and shows a specific message for each kind.
+
+
+class PaymentGatewayError(ServiceError):
+    """The gateway refused or could not do what was asked; ``code`` is its own code."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class PaymentDeclined(PaymentGatewayError):
+    """The charge, refund or void was refused: no money moved (declined, rejected, or an
+    identical one moments ago). ``transaction_id`` is the gateway's, when it gave one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        transaction_id: str | None = None,
+        duplicate: bool = False,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.transaction_id = transaction_id
+        self.duplicate = duplicate
+
+
+class PaymentMethodRefused(PaymentGatewayError):
+    """The card, bank account or card token was refused (invalid, failed verification,
+    expired token). ``field`` names the input to correct ("card_number", "cvv", …)."""
+
+    def __init__(self, message: str, *, field: str, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.field = field
+
+
+class DuplicatePaymentRecord(PaymentGatewayError):
+    """The gateway already holds this customer or payment profile; ``existing_id`` is its id."""
+
+    def __init__(
+        self, message: str, *, kind: str, existing_id: str | None, code: str | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.kind = kind
+        self.existing_id = existing_id
+
+
+class GatewayLimitReached(PaymentGatewayError):
+    """The customer already has as many stored payment methods as the gateway allows."""
+
+
+class GatewayRecordMissing(PaymentGatewayError):
+    """The gateway has no such profile or transaction (it may have been deleted there)."""
+
+
+class GatewayNotSetUp(PaymentGatewayError):
+    """Wrong keys, an inactive merchant account, a feature not enabled, or a request the
+    gateway could not read: staff (or the program's maintainers) must fix something first."""
+
+
+class GatewayUnavailable(PaymentGatewayError):
+    """The gateway could not be reached or was busy, and provably processed nothing:
+    trying again later is safe."""
+
+    retryable = True
+
+
+class OutcomeUnknown(PaymentGatewayError):
+    """Money may or may not have moved: never treat this as a failure and never retry it
+    before the transaction has been looked up at the gateway (reconciliation).
+
+    Carries what the gateway can be searched by; ``ref_id`` is our own reference.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        code: str | None = None,
+        ref_id: str | None = None,
+        invoice_number: str | None = None,
+        transaction_id: str | None = None,
+        reference_transaction_id: str | None = None,
+        customer_profile_id: str | None = None,
+        payment_profile_id: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.operation = operation
+        self.ref_id = ref_id
+        self.invoice_number = invoice_number
+        self.transaction_id = transaction_id
+        self.reference_transaction_id = reference_transaction_id
+        self.customer_profile_id = customer_profile_id
+        self.payment_profile_id = payment_profile_id

@@ -6,7 +6,7 @@ holds the cross-desktop lock), so this file neither begins nor commits anything 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from alembic import context
 from sqlalchemy import Connection
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 PROJECT_TYPES = (Money, UTCDateTime)
 
 
-def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render our column types through an import, so revisions do not spell module paths."""
     if type_ == "type" and isinstance(obj, PROJECT_TYPES):
         autogen_context.imports.add("from w365desk.db import types as db_types")

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from w365desk.clock import Clock
 from w365desk.db.engine import reading_session
 from w365desk.db.models import Setting
-from w365desk.services.audit import clean_actor, record_audit
+from w365desk.services.actors import Actor
+from w365desk.services.audit import record_audit
 from w365desk.services.errors import ConflictError
 from w365desk.settings import (
     SharedSettings,
@@ -72,7 +73,7 @@ class SharedSettingsStore:
             return shared_settings_from_stored({key: value for key, value in stored})
 
     def save(
-        self, new: SharedSettings, actor: str, *, base: SharedSettings | None = None
+        self, new: SharedSettings, *, actor: Actor, base: SharedSettings | None = None
     ) -> tuple[str, ...]:
         """Validate and store ``new``, writing only the keys whose stored value differs.
 
@@ -85,7 +86,6 @@ class SharedSettingsStore:
         when nothing changed; then nothing, not even an audit event, is written).
         """
         validate_shared_settings(new)
-        actor = clean_actor(actor)
         wanted = to_text(new)
         candidates = list(FIELD_NAMES)
         if base is not None:

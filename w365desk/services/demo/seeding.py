@@ -27,9 +27,10 @@ from w365desk.db.models import (
     Invoice,
     InvoiceStatus,
 )
-from w365desk.services.account_inputs import DEFAULT_CURRENCY, AccountInput, ContactInput
-from w365desk.services.account_numbers import allocate_account_numbers
-from w365desk.services.accounts import account_column_values, contact_column_values
+from w365desk.services.accounts.columns import account_column_values, contact_column_values
+from w365desk.services.accounts.inputs import DEFAULT_CURRENCY, AccountInput, ContactInput
+from w365desk.services.accounts.numbers import allocate_account_numbers
+from w365desk.services.actors import Actor
 from w365desk.services.audit import AuditEntry, record_audit_many
 from w365desk.services.errors import ConflictError, ValidationError
 
@@ -102,8 +103,8 @@ class DemoDataRefusedError(ConflictError):
 def seed_demo_data(
     session_factory: sessionmaker[Session],
     clock: Clock,
-    actor: str,
     *,
+    actor: Actor,
     force: bool = False,
     accounts: int = 50,
     rng_seed: int = DEFAULT_RNG_SEED,

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields
 
-from w365desk.services.account_views import AccountView, ContactView
-from w365desk.services.audit import contains_card_number
+from w365desk.services.accounts.views import AccountView, ContactView
+from w365desk.services.audit.guard import contains_card_number
 from w365desk.services.errors import FieldProblem, ValidationError
 
 NUMBER_MAX_LENGTH = 32

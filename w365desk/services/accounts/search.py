@@ -11,10 +11,10 @@ import unicodedata
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, select, union
-from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy.orm import QueryableAttribute
 
 from w365desk.db.models import Account, AccountStatus, Contact
-from w365desk.services.account_inputs import normalize_account_number
+from w365desk.services.accounts.inputs import normalize_account_number
 
 SEARCH_KEY_MAX_LENGTH = 200
 
@@ -48,7 +48,7 @@ def prefix_upper_bound(prefix: str) -> str | None:
     return None
 
 
-def _starts_with(column: KeyedColumnElement[Any], prefix: str) -> ColumnElement[bool]:
+def _starts_with(column: QueryableAttribute[Any], prefix: str) -> ColumnElement[bool]:
     """``column`` starts with ``prefix``, as a range the column's b-tree index can scan.
 
     LIKE would need escaping for % and _ and, on PostgreSQL, a pattern-ops index; a
@@ -61,7 +61,7 @@ def _starts_with(column: KeyedColumnElement[Any], prefix: str) -> ColumnElement[
 
 def build_search_statement(
     query: str, *, limit: int, include_inactive: bool = False
-) -> Select[tuple[Account]]:
+) -> Select[Account]:
     """The search as one statement: a UNION of indexed lookups, ordered by name.
 
     Each branch (name prefix, exact number, account email prefix, contact email prefix)

@@ -1,0 +1,30 @@
+"""Importing accounts and contacts from a CSV file, all or nothing.
+
+``fileformat`` (the columns and how values read), ``decoding`` (bytes to text),
+``records`` (CSV records and the header, with line numbers), ``planning`` (rows to
+accounts, every problem found), ``writing`` (bulk inserts and audit), ``report`` (what
+the import did or why not) and ``importer`` (the use case that runs them in order).
+"""
+
+from w365desk.services.accounts.importing.fileformat import (
+    ACCOUNT_COLUMNS,
+    BILLING_COLUMN,
+    CONTACT_COLUMNS,
+    IMPORT_COLUMNS,
+    REQUIRED_COLUMNS,
+    normalize_column_name,
+)
+from w365desk.services.accounts.importing.importer import AccountImporter
+from w365desk.services.accounts.importing.report import ImportProblem, ImportReport
+
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "BILLING_COLUMN",
+    "CONTACT_COLUMNS",
+    "IMPORT_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "AccountImporter",
+    "ImportProblem",
+    "ImportReport",
+    "normalize_column_name",
+]
