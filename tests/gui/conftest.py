@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from w365desk.app import AppContext, build_app
 from w365desk.clock import FrozenClock
 from w365desk.gui.main import apply_look
+from w365desk.services.actors import Actor
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +29,7 @@ def app_context(tmp_path: Path) -> Iterator[AppContext]:
     context = build_app(
         f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}",
         clock=FrozenClock(),
-        actor="gui-tester",
+        actor=Actor.staff("gui-tester"),
     )
     yield context
     context.close()

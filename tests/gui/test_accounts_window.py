@@ -6,28 +6,31 @@ import json
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from w365desk.app import AppContext
 from w365desk.gui.main_window import MainWindow
 from w365desk.locations import config_dir
-from w365desk.services.account_inputs import AccountInput, ContactInput
-from w365desk.services.account_views import AccountView
+from w365desk.services.accounts.inputs import AccountInput, ContactInput
+from w365desk.services.accounts.views import AccountView
 
 
 def _seed(app: AppContext) -> None:
-    app.accounts.create_account(
+    app.services.accounts.create_account(
         AccountInput(name="Contoso Ltd", primary_email="ap@contoso.example", city="Seattle"),
         [ContactInput(first_name="Dana", last_name="Ng", email="dana@contoso.example")],
+        actor=app.actor,
     )
-    app.accounts.create_account(AccountInput(name="Fabrikam Inc", number="FAB-1"))
-    app.accounts.create_account(AccountInput(name="Northwind Traders"))
+    app.services.accounts.create_account(
+        AccountInput(name="Fabrikam Inc", number="FAB-1"), actor=app.actor
+    )
+    app.services.accounts.create_account(AccountInput(name="Northwind Traders"), actor=app.actor)
 
 
 def _open(qtbot: QtBot, app: AppContext) -> MainWindow:
-    window = MainWindow(app)
+    window = MainWindow(app.services, app.actor, app.status, app.window_layout)
     qtbot.addWidget(window.window, before_close_func=lambda _w: window.runner.wait_for_done())
     window.show()
     return window
@@ -79,7 +82,7 @@ def test_new_account_dialog_creates_account(
     assert view.name == "Tailspin Toys"
     assert view.billing_contact is not None and view.billing_contact.email == "ari@tailspin.example"
     qtbot.waitUntil(lambda: _names(window) == ["Tailspin Toys"])
-    stored = app_context.accounts.get_account(view.id)
+    stored = app_context.services.account_queries.get_account(view.id)
     assert stored.primary_email == "billing@tailspin.example"
 
 
@@ -97,12 +100,12 @@ def test_invalid_input_keeps_dialog_open_with_specific_message(
     assert dialog.field_edit("primary_email").styleSheet() != ""
     assert dialog.field_edit("name").text() == "Woodgrove Bank"  # nothing typed is lost
     dialog.dialog.grab().save(str(artifacts_dir / "new_account_dialog_error.png"))
-    assert app_context.accounts.count_accounts() == 0
+    assert app_context.services.account_queries.count_accounts() == 0
 
     dialog.field_edit("primary_email").setText("ops@woodgrove.example")
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert app_context.accounts.count_accounts() == 1
+    assert app_context.services.account_queries.count_accounts() == 1
 
 
 def test_duplicate_number_is_refused_in_dialog(qtbot: QtBot, app_context: AppContext) -> None:
@@ -121,7 +124,7 @@ def test_edit_and_deactivate_account(qtbot: QtBot, app_context: AppContext) -> N
     window = _open(qtbot, app_context)
     page = window.accounts_page
     qtbot.waitUntil(lambda: len(_names(window)) == 3)
-    fabrikam = app_context.accounts.get_account_by_number("FAB-1")
+    fabrikam = app_context.services.account_queries.get_account_by_number("FAB-1")
     page.open_account(fabrikam.id)
     qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.dialog.isVisible())
     dialog = page.dialog
@@ -130,7 +133,7 @@ def test_edit_and_deactivate_account(qtbot: QtBot, app_context: AppContext) -> N
     dialog.field_edit("city").setText("Redmond")
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert app_context.accounts.get_account(fabrikam.id).city == "Redmond"
+    assert app_context.services.account_queries.get_account(fabrikam.id).city == "Redmond"
 
     page.open_account(fabrikam.id)
     qtbot.waitUntil(lambda: page.dialog is not dialog and page.dialog is not None)
@@ -143,22 +146,46 @@ def test_edit_and_deactivate_account(qtbot: QtBot, app_context: AppContext) -> N
     qtbot.waitUntil(lambda: len(_names(window)) == 3)
 
 
+def _size_within(window: MainWindow, fraction: float) -> QSize:
+    """A size that fits this machine's screen and is no smaller than the window allows."""
+    screen = window.window.screen().availableGeometry()
+    smallest = window.window.minimumSizeHint()
+    return QSize(
+        max(smallest.width(), int(screen.width() * fraction)),
+        max(smallest.height(), int(screen.height() * fraction)),
+    )
+
+
 def test_window_state_is_saved_and_restored_for_this_desktop(
     qtbot: QtBot, app_context: AppContext
 ) -> None:
     window = _open(qtbot, app_context)
-    window.window.resize(1000, 520)
-    size = window.window.size()  # the layout's minimum may have widened it
+    # Restoring fits a window onto the current screen (a layout saved on a bigger
+    # monitor must not open off screen), so the size tried here fits this screen.
+    wanted = _size_within(window, 0.8)
+    assert wanted != window.window.size()  # the form's default would prove nothing
+    window.window.resize(wanted)
+    qtbot.waitUntil(lambda: window.window.size() == wanted)
     window.window.close()
     saved = json.loads((config_dir() / "desktop.json").read_text())
     assert saved["window_geometry"]
     assert saved["last_tab"] == "accountsTab"
 
     reopened = _open(qtbot, app_context)
-    restored = reopened.window.size()
-    # Not the form's default 1100x700; platforms may shift the size by frame margins.
-    assert abs(restored.width() - size.width()) <= 16
-    assert abs(restored.height() - size.height()) <= 16
+    assert reopened.window.size() == wanted
+
+
+def test_a_window_saved_on_a_bigger_screen_opens_inside_this_one(
+    qtbot: QtBot, app_context: AppContext
+) -> None:
+    window = _open(qtbot, app_context)
+    screen = window.window.screen().availableGeometry()
+    window.window.resize(screen.width() + 400, screen.height() + 300)
+    window.window.close()
+
+    reopened = _open(qtbot, app_context)
+    size = reopened.window.size()
+    assert size.width() <= screen.width() and size.height() <= screen.height()
 
 
 def test_csv_import_success_and_refusal(
@@ -194,7 +221,7 @@ def test_csv_import_success_and_refusal(
     text = page.import_result.text()
     assert "was not imported" in text and "Line 3" in text
     page.import_result.grab().save(str(artifacts_dir / "import_refused.png"))
-    assert app_context.accounts.count_accounts() == 2  # nothing from the bad file
+    assert app_context.services.account_queries.count_accounts() == 2  # nothing from the bad file
 
 
 def test_dialog_cannot_be_dismissed_while_saving(qtbot: QtBot, app_context: AppContext) -> None:
@@ -202,13 +229,13 @@ def test_dialog_cannot_be_dismissed_while_saving(qtbot: QtBot, app_context: AppC
     dialog = window.accounts_page.open_new_account()
     dialog.field_edit("name").setText("Proseware")
     release = threading.Event()
-    original = app_context.accounts.create_account
+    original = app_context.services.accounts.create_account
 
     def slow_create(*args: object, **kwargs: object) -> AccountView:
         release.wait(10)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    app_context.accounts.create_account = slow_create  # type: ignore[method-assign]
+    app_context.services.accounts.create_account = slow_create  # type: ignore[method-assign]
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.busy and not dialog.cancel_button.isEnabled()
     qtbot.keyClick(dialog.dialog, Qt.Key.Key_Escape)
@@ -216,12 +243,16 @@ def test_dialog_cannot_be_dismissed_while_saving(qtbot: QtBot, app_context: AppC
     assert dialog.dialog.isVisible()  # still there: the outcome will be shown in it
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         release.set()
-    assert app_context.accounts.count_accounts() == 1
+    assert app_context.services.account_queries.count_accounts() == 1
 
 
 def test_search_keeps_the_exact_number_match_first(qtbot: QtBot, app_context: AppContext) -> None:
-    app_context.accounts.create_account(AccountInput(name="Zeta Partners", number="ALPHA-7"))
-    app_context.accounts.create_account(AccountInput(name="Alpha-7 Widgets"))
+    app_context.services.accounts.create_account(
+        AccountInput(name="Zeta Partners", number="ALPHA-7"), actor=app_context.actor
+    )
+    app_context.services.accounts.create_account(
+        AccountInput(name="Alpha-7 Widgets"), actor=app_context.actor
+    )
     window = _open(qtbot, app_context)
     window.accounts_page.search_edit.setText("alpha-7")
     qtbot.waitUntil(lambda: "match" in window.accounts_page.results_label.text())
@@ -229,3 +260,19 @@ def test_search_keeps_the_exact_number_match_first(qtbot: QtBot, app_context: Ap
     table = window.accounts_page.table
     first_row = table.model().index(0, 1).data()
     assert first_row == "Zeta Partners"
+
+
+def test_the_status_bar_never_makes_the_window_wider_than_a_small_screen(
+    qtbot: QtBot, app_context: AppContext
+) -> None:
+    window = _open(qtbot, app_context)
+    # The full texts stay readable in their tooltips...
+    assert window.gateway_label.toolTip().startswith("Gateway: Offline sandbox at http://")
+    assert window.database_label.toolTip() == f"Database: {app_context.database_label}"
+    # ...but a long database path or gateway description never sets the window's width.
+    window.database_label.set_full_text("Database: " + "/very/deep/folder" * 40)
+    assert window.window.minimumSizeHint().width() < 640
+    window.window.resize(600, 500)
+    qtbot.waitUntil(lambda: window.window.width() == 600)
+    shown = window.database_label.text()
+    assert "…" in shown and len(shown) < len(window.database_label.full_text())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -14,11 +16,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from w365desk.gui.changes import Operations, Topic
 from w365desk.gui.uiload import child, load_form
-from w365desk.gui.workers import BackgroundRunner
-from w365desk.services.account_inputs import DEFAULT_CURRENCY, AccountInput, ContactInput
-from w365desk.services.account_views import AccountView
-from w365desk.services.accounts import AccountsService
+from w365desk.services.accounts import (
+    DEFAULT_CURRENCY,
+    AccountEditor,
+    AccountInput,
+    AccountView,
+    ContactInput,
+)
+from w365desk.services.actors import Actor
 from w365desk.services.errors import ConflictError, ServiceError, ValidationError
 
 # Service field name -> widget name in ui/account_dialog.ui.
@@ -51,16 +58,20 @@ class AccountDialog(QObject):
 
     def __init__(
         self,
-        accounts: AccountsService,
-        runner: BackgroundRunner,
+        accounts: AccountEditor,
+        actor: Actor,
+        operations: Operations,
         parent: QWidget | None = None,
         existing: AccountView | None = None,
     ) -> None:
         super().__init__(parent)
         self._accounts = accounts
-        self._runner = runner
+        self._actor = actor
+        self._operations = operations
         self._existing = existing
-        self.dialog: QDialog = load_form("account_dialog.ui", parent)  # type: ignore[assignment]
+        loaded = load_form("account_dialog.ui", parent)
+        assert isinstance(loaded, QDialog)
+        self.dialog = loaded
         self._edits = {
             name: child(self.dialog, QLineEdit, widget) for name, widget in _ACCOUNT_WIDGETS.items()
         }
@@ -102,45 +113,79 @@ class AccountDialog(QObject):
         return self._edits.get(name) or self._contact_edits[name]
 
     def _account_input(self) -> AccountInput:
-        values = {name: edit.text() for name, edit in self._edits.items()}
-        values["number"] = values["number"] or None  # type: ignore[assignment]
-        return AccountInput(**values)
+        text = {name: edit.text() for name, edit in self._edits.items()}
+        return AccountInput(
+            name=text["name"],
+            number=text["number"] or None,
+            primary_email=text["primary_email"],
+            phone=text["phone"],
+            currency=text["currency"],
+            address_line1=text["address_line1"],
+            address_line2=text["address_line2"],
+            city=text["city"],
+            state=text["state"],
+            postal_code=text["postal_code"],
+            country=text["country"],
+        )
 
     def _contact_inputs(self) -> list[ContactInput]:
-        values = {name: edit.text().strip() for name, edit in self._contact_edits.items()}
-        if not any(values.values()):
+        text = {name: edit.text().strip() for name, edit in self._contact_edits.items()}
+        if not any(text.values()):
             return []
-        return [ContactInput(is_billing=True, **values)]
+        return [
+            ContactInput(
+                first_name=text["first_name"],
+                last_name=text["last_name"],
+                email=text["email"],
+                phone=text["phone"],
+                is_billing=True,
+            )
+        ]
 
     def save(self) -> None:
         self._clear_errors()
         data = self._account_input()
         existing = self._existing
+        actor = self._actor
         if existing is None:
             contacts = self._contact_inputs()
 
             def work() -> AccountView:
-                return self._accounts.create_account(data, contacts)
+                return self._accounts.create_account(data, contacts, actor=actor)
         else:
 
             def work() -> AccountView:
                 return self._accounts.update_account(
-                    existing.id, data, expected_updated_at=existing.updated_at
+                    existing.id, data, actor=actor, expected_updated_at=existing.updated_at
                 )
 
-        self._set_busy(True)
-        self._runner.submit(work, self._on_saved, self._on_error)
+        self._run(work)
 
     def _toggle_status(self) -> None:
         existing = self._existing
         assert existing is not None
         self._clear_errors()
+        actor = self._actor
         if existing.is_active:
-            work = lambda: self._accounts.deactivate_account(existing.id)  # noqa: E731
+
+            def work() -> AccountView:
+                return self._accounts.deactivate_account(existing.id, actor=actor)
         else:
-            work = lambda: self._accounts.reactivate_account(existing.id)  # noqa: E731
+
+            def work() -> AccountView:
+                return self._accounts.reactivate_account(existing.id, actor=actor)
+
+        self._run(work)
+
+    def _run(self, work: Callable[[], AccountView]) -> None:
         self._set_busy(True)
-        self._runner.submit(work, self._on_saved, self._on_error)
+        self._operations.change(
+            work,
+            touches={Topic.ACCOUNTS, Topic.CONTACTS},
+            on_success=self._on_saved,
+            on_error=self._on_error,
+            origin=self,
+        )
 
     def _on_saved(self, view: AccountView) -> None:
         self._set_busy(False)

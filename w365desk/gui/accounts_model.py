@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from w365desk.services.account_views import AccountSummary
+from w365desk.services.accounts import AccountSummary
 
 _Index = QModelIndex | QPersistentModelIndex
 

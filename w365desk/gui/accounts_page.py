@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
 
 from w365desk.gui.account_dialog import AccountDialog
 from w365desk.gui.accounts_model import AccountsTableModel
+from w365desk.gui.changes import Change, Operations, Topic
 from w365desk.gui.import_flow import run_import
+from w365desk.gui.messages import describe_error
 from w365desk.gui.uiload import child
-from w365desk.gui.workers import BackgroundRunner
-from w365desk.services.account_import import AccountImporter
-from w365desk.services.account_views import AccountSummary, AccountView
-from w365desk.services.accounts import AccountsService
-from w365desk.services.errors import ServiceError
+from w365desk.services.accounts import AccountSummary, AccountView
+from w365desk.services.actors import Actor
+from w365desk.services.bundle import Services
 
 SEARCH_DELAY_MS = 200
 PAGE_SIZE = 200
@@ -39,17 +39,13 @@ class AccountsPage(QObject):
     loaded = Signal(int)
 
     def __init__(
-        self,
-        root: QWidget,
-        accounts: AccountsService,
-        importer: AccountImporter,
-        runner: BackgroundRunner,
+        self, root: QWidget, services: Services, actor: Actor, operations: Operations
     ) -> None:
         super().__init__(root)
         self._root = root
-        self._accounts = accounts
-        self._importer = importer
-        self._runner = runner
+        self._services = services
+        self._actor = actor
+        self._operations = operations
         self._search_generation = 0
         self.search_edit = child(root, QLineEdit, "searchEdit")
         self.show_inactive = child(root, QCheckBox, "showInactiveCheck")
@@ -84,6 +80,11 @@ class AccountsPage(QObject):
         self.table.doubleClicked.connect(self._open_row)
         self.dialog: AccountDialog | None = None
         self.import_result: QMessageBox | None = None
+        operations.changes.changed.connect(self._data_changed)
+
+    def _data_changed(self, change: Change) -> None:
+        if change.touches(Topic.ACCOUNTS, Topic.CONTACTS):
+            self.refresh()
 
     # --------------------------------------------------------------- listing
 
@@ -97,7 +98,9 @@ class AccountsPage(QObject):
         self.results_label.setText("Searching…")
 
         def work() -> list[AccountSummary]:
-            return self._accounts.search(query, limit=PAGE_SIZE, include_inactive=include_inactive)
+            return self._services.account_queries.search(
+                query, limit=PAGE_SIZE, include_inactive=include_inactive
+            )
 
         def done(found: list[AccountSummary]) -> None:
             if generation == self._search_generation:
@@ -105,9 +108,9 @@ class AccountsPage(QObject):
 
         def failed(error: Exception) -> None:
             if generation == self._search_generation:
-                self.results_label.setText(f"Search failed: {_describe(error)}")
+                self.results_label.setText(f"Search failed: {describe_error(error)}")
 
-        self._runner.submit(work, done, failed)
+        self._operations.query(work, on_success=done, on_error=failed)
 
     def _show(self, found: Sequence[AccountSummary], query: str) -> None:
         self.model.set_accounts(found)
@@ -126,10 +129,10 @@ class AccountsPage(QObject):
         return self._open_dialog(None)
 
     def open_account(self, account_id: int) -> None:
-        self._runner.submit(
-            lambda: self._accounts.get_account(account_id),
-            self._open_dialog,
-            lambda error: self._warn("Could not open the account", error),
+        self._operations.query(
+            lambda: self._services.account_queries.get_account(account_id),
+            on_success=self._open_dialog,
+            on_error=lambda error: self._warn("Could not open the account", error),
         )
 
     def _open_row(self, index: QModelIndex) -> None:
@@ -137,8 +140,9 @@ class AccountsPage(QObject):
         self.open_account(self.model.account_at(source.row()).id)
 
     def _open_dialog(self, existing: AccountView | None) -> AccountDialog:
-        dialog = AccountDialog(self._accounts, self._runner, self._root, existing)
-        dialog.saved.connect(lambda _view: self.refresh())
+        dialog = AccountDialog(
+            self._services.accounts, self._actor, self._operations, self._root, existing
+        )
         self.dialog = dialog
         dialog.dialog.open()  # window-modal without blocking the event loop
         return dialog
@@ -156,19 +160,16 @@ class AccountsPage(QObject):
         self.import_button.setEnabled(False)
         self.results_label.setText("Importing…")
 
-        def finished(result: QMessageBox) -> None:
+        def finished(result: QMessageBox, imported: bool) -> None:
             self.import_result = result
             self.import_button.setEnabled(True)
-            self.refresh()
+            if not imported:
+                self.refresh()  # nothing changed: put the count back in place of "Importing…"
 
-        run_import(self._root, self._runner, self._importer, path, finished)
+        run_import(
+            self._root, self._operations, self._services.importer, self._actor, path, finished
+        )
 
     def _warn(self, title: str, error: Exception) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, _describe(error), parent=self._root)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, describe_error(error), parent=self._root)
         box.open()
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, ServiceError):
-        return error.message
-    return f"Unexpected error ({type(error).__name__}). Nothing was changed."

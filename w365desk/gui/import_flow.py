@@ -7,8 +7,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from w365desk.gui.workers import BackgroundRunner
-from w365desk.services.account_import import AccountImporter, ImportReport
+from w365desk.gui.changes import Operations, Topic
+from w365desk.services.accounts import AccountImporter, ImportReport
+from w365desk.services.actors import Actor
 
 MAX_PROBLEMS_SHOWN = 15
 
@@ -36,11 +37,13 @@ def describe_report(report: ImportReport, file_name: str) -> tuple[str, str, str
 
 def run_import(
     parent: QWidget,
-    runner: BackgroundRunner,
+    operations: Operations,
     importer: AccountImporter,
+    actor: Actor,
     path: str,
-    finished: Callable[[QMessageBox], None],
+    finished: Callable[[QMessageBox, bool], None],
 ) -> None:
+    """Import ``path`` in the background; ``finished(box, imported)`` once its outcome shows."""
     file_name = Path(path).name
 
     def show(report: ImportReport) -> None:
@@ -50,7 +53,7 @@ def run_import(
         if details:
             box.setDetailedText(details)
         box.open()
-        finished(box)
+        finished(box, report.ok)
 
     def failed(error: Exception) -> None:
         box = QMessageBox(
@@ -60,6 +63,11 @@ def run_import(
             parent=parent,
         )
         box.open()
-        finished(box)
+        finished(box, False)
 
-    runner.submit(lambda: importer.import_accounts_csv(path), show, failed)
+    operations.change(
+        lambda: importer.import_accounts_csv(path, actor=actor),
+        touches=lambda report: {Topic.ACCOUNTS, Topic.CONTACTS} if report.ok else set(),
+        on_success=show,
+        on_error=failed,
+    )

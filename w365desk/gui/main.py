@@ -1,16 +1,21 @@
-"""Start the desktop app: Qt application, composition root, main window."""
+"""Start the desktop app: Qt application, splash, the desk session, main window.
+
+The session (database, gateway, services) is opened by a function the composition
+root hands in, off the GUI thread, so this module never decides which parts are used.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox, QSplashScreen
 
-from w365desk.app import AppContext, build_app
 from w365desk.gui.main_window import MainWindow
+from w365desk.gui.session import DeskSession
 from w365desk.gui.workers import BackgroundRunner
 from w365desk.locations import resource_path
 
@@ -24,7 +29,7 @@ def apply_look(qt_app: QApplication) -> None:
 SELF_TEST_TIMEOUT_MS = 60_000
 
 
-def _arm_self_test(qt_app: QApplication, window: MainWindow, app: AppContext) -> None:
+def _arm_self_test(qt_app: QApplication, window: MainWindow, session: DeskSession) -> None:
     """Quit with 0 once the main window has listed accounts, or 1 if it never does.
 
     Lets an installer or the frozen-build test prove that Qt, the forms, the database
@@ -33,8 +38,8 @@ def _arm_self_test(qt_app: QApplication, window: MainWindow, app: AppContext) ->
 
     def passed(count: int) -> None:
         print(
-            f"self-test ok: {count} account(s) listed; database {app.database_label}; "
-            f"gateway {app.gateway_connection.description}",
+            f"self-test ok: {count} account(s) listed; database {session.status.database}; "
+            f"gateway {session.status.gateway}",
             flush=True,
         )
         qt_app.exit(0)
@@ -47,7 +52,7 @@ def _arm_self_test(qt_app: QApplication, window: MainWindow, app: AppContext) ->
     QTimer.singleShot(SELF_TEST_TIMEOUT_MS, timed_out)
 
 
-def start_with_splash(qt_app: QApplication) -> AppContext:
+def start_with_splash(qt_app: QApplication, open_session: Callable[[], DeskSession]) -> DeskSession:
     """Build the app off the GUI thread behind a splash screen.
 
     Opening a shared database can wait on a migration lock, the keyring may ask to be
@@ -61,15 +66,15 @@ def start_with_splash(qt_app: QApplication) -> AppContext:
         Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
     )
     splash.show()
-    outcome: list[AppContext | Exception] = []
+    outcome: list[DeskSession | Exception] = []
     waiting = QEventLoop()
 
-    def finish(result: AppContext | Exception) -> None:
+    def finish(result: DeskSession | Exception) -> None:
         outcome.append(result)
         waiting.quit()
 
     runner = BackgroundRunner()
-    runner.submit(build_app, finish, finish)
+    runner.submit(open_session, finish, finish)
     if not outcome:  # the job may already have reported
         waiting.exec()
     splash.close()
@@ -79,16 +84,23 @@ def start_with_splash(qt_app: QApplication) -> AppContext:
     return result
 
 
-def run_gui(*, self_test: bool = False) -> int:
+def _application() -> QApplication:
+    existing = QCoreApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    return QApplication(sys.argv)
+
+
+def run_gui(open_session: Callable[[], DeskSession], *, self_test: bool = False) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    qt_app = QApplication.instance() or QApplication(sys.argv)
+    qt_app = _application()
     qt_app.setApplicationName("w365desk")
     qt_app.setOrganizationName("w365desk")
     apply_look(qt_app)
     try:
-        app = start_with_splash(qt_app)
+        session = start_with_splash(qt_app, open_session)
     except Exception as error:  # nothing else can be shown yet: say what failed and stop
         if self_test:
             print(f"self-test failed: {type(error).__name__}: {error}", flush=True)
@@ -97,12 +109,12 @@ def run_gui(*, self_test: bool = False) -> int:
                 None, "w365desk could not start", f"{type(error).__name__}: {error}"
             )
         return 1
-    window = MainWindow(app)
+    window = MainWindow(session.services, session.actor, session.status, session.window_layout)
     if self_test:
-        _arm_self_test(qt_app, window, app)
+        _arm_self_test(qt_app, window, session)
     window.show()
     try:
         return qt_app.exec()
     finally:
         window.runner.wait_for_done()
-        app.close()
+        session.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -13,14 +13,16 @@ from w365desk.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 class _Signals(QObject):
     succeeded = Signal(object)
     failed = Signal(object)
 
 
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any], signals: _Signals) -> None:
+class _Job(QRunnable, Generic[T]):
+    def __init__(self, work: Callable[[], T], signals: _Signals) -> None:
         super().__init__()
         self._work = work
         self.signals = signals
@@ -29,7 +31,9 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self._work()
-        except ServiceError as error:  # an expected refusal: the GUI shows its message
+        except ServiceError as error:
+            # An expected refusal (bad input, a declined card, money in doubt…): every
+            # service error, the gateway's included, carries a message to show.
             log.info("background job refused: %s", type(error).__name__)
             self.signals.failed.emit(error)
         except Exception as error:  # a fault: keep the traceback for whoever diagnoses it
@@ -55,23 +59,25 @@ class BackgroundRunner(QObject):
 
     def submit(
         self,
-        work: Callable[[], Any],
-        on_success: Callable[[Any], None],
-        on_error: Callable[[Exception], None],
+        work: Callable[[], T],
+        on_success: Callable[[T], object],
+        on_error: Callable[[Exception], object],
     ) -> None:
+        """Run ``work`` on the pool; ``on_success(result)`` or ``on_error(error)`` runs
+        on the GUI thread afterwards, unless this runner was stopped meanwhile."""
         # Created here, so the signals live on the GUI thread and their slots run there.
         # No Qt parent: this set keeps them alive until the job reports, even if the
         # window that asked is closed meanwhile.
         signals = _Signals()
         self._running.add(signals)
 
-        def finish_ok(result: Any) -> None:
+        def finish_ok(result: T) -> None:
             self._running.discard(signals)
             signals.deleteLater()
             if self._delivering():
                 on_success(result)
 
-        def finish_error(error: Any) -> None:
+        def finish_error(error: Exception) -> None:
             self._running.discard(signals)
             signals.deleteLater()
             if self._delivering():
