@@ -1,11 +1,14 @@
-"""Shared fixtures: every database test runs on SQLite and, when configured, PostgreSQL."""
+"""Shared fixtures: one frozen clock, one way to start the offline sandbox, and every
+database test on SQLite and, when configured, PostgreSQL."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -14,10 +17,83 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from w365desk.clock import FrozenClock
 from w365desk.db.engine import make_engine, make_session_factory
+from w365desk.sandbox.authorizenet import SandboxServer
+from w365desk.services.actors import Actor
+from w365desk.services.bundle import Services
 
 TEST_DATABASE_URL_ENV = "W365DESK_TEST_DATABASE_URL"
 ARTIFACTS_DIR = Path(__file__).parent / "artifacts"
+# Every frozen clock starts here unless a test says otherwise.
+START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+STAFF = Actor.staff("alice")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """The test's clock: frozen at ``START`` until the test moves it."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def staff() -> Actor:
+    """A member of staff at a desk, as the audit trail will name them."""
+    return STAFF
+
+
+class _FollowedClock:
+    """The session sandbox's time: whatever the current test's clock says."""
+
+    def __init__(self) -> None:
+        self.follow: Callable[[], datetime] = FrozenClock(START).now
+
+    def __call__(self) -> datetime:
+        return self.follow()
+
+
+@pytest.fixture(scope="session")
+def _session_sandbox(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[SandboxServer, _FollowedClock]]:
+    time = _FollowedClock()
+    server = SandboxServer(tmp_path_factory.mktemp("sandbox"), clock=time)
+    server.start()
+    yield server, time
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(
+    _session_sandbox: tuple[SandboxServer, _FollowedClock], clock: FrozenClock
+) -> SandboxServer:
+    """The offline sandbox with default options, shared by the session and emptied for
+    each test (no profiles, transactions, nonces or faults); its time is ``clock``'s."""
+    server, time = _session_sandbox
+    time.follow = clock.now
+    if not server.running:
+        # A test that stops the sandbox should start its own (``start_sandbox``).
+        raise RuntimeError("the shared sandbox was stopped by an earlier test")
+    server.reset()
+    return server
+
+
+@pytest.fixture
+def start_sandbox(tmp_path: Path) -> Iterator[Callable[..., SandboxServer]]:
+    """Start a sandbox of the test's own (other options, or its own data folder); each
+    is stopped when the test ends."""
+    started: list[SandboxServer] = []
+
+    def start(data_dir: Path | None = None, **options: Any) -> SandboxServer:
+        folder = data_dir or tmp_path / f"sandbox-{len(started)}"
+        server = SandboxServer(folder, **options)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +169,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+@pytest.fixture
+def services(session_factory: sessionmaker[Session], clock: FrozenClock) -> Services:
+    """Every use case on the test's database and clock, as the composition root builds them."""
+    return Services.build(session_factory, clock)
 
 
 @pytest.fixture

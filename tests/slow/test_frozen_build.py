@@ -322,7 +322,7 @@ def test_sandbox_help_runs_from_the_bundle(
     bundle: FrozenBundle, frozen_env: dict[str, str]
 ) -> None:
     if not (REPO_ROOT / "w365desk" / "gateway" / "sandbox" / "cli.py").is_file():
-        pytest.skip("w365desk/gateway/sandbox/cli.py does not exist yet")
+        pytest.skip("w365desk/sandbox/authorizenet/cli.py does not exist yet")
 
     result = bundle.run("sandbox", "--help", env=frozen_env)
 
@@ -355,7 +355,7 @@ def test_frozen_sandbox_serves_accept_js_and_the_api_on_loopback(
     bundle: FrozenBundle, frozen_env: dict[str, str], tmp_path: Path
 ) -> None:
     if not (REPO_ROOT / "w365desk" / "gateway" / "sandbox" / "cli.py").is_file():
-        pytest.skip("w365desk/gateway/sandbox/cli.py does not exist yet")
+        pytest.skip("w365desk/sandbox/authorizenet/cli.py does not exist yet")
     process = subprocess.Popen(
         [str(bundle.executable), "sandbox", "--port", "0", "--data", str(tmp_path / "sandbox")],
         env=frozen_env,
@@ -387,7 +387,7 @@ def test_frozen_sandbox_serves_accept_js_and_the_api_on_loopback(
 
     assert banner["Sandbox API endpoint"].startswith("http://127.0.0.1:")
     # The bundled script, with the test-card list filled in exactly as from source.
-    from w365desk.gateway.sandbox.accept import accept_script
+    from w365desk.sandbox.authorizenet.accept import accept_script
 
     assert accept_js == accept_script()
     assert "<resultCode>Ok</resultCode>" in answer
