@@ -321,8 +321,6 @@ def test_command_line_subcommands_never_load_qt(
 def test_sandbox_help_runs_from_the_bundle(
     bundle: FrozenBundle, frozen_env: dict[str, str]
 ) -> None:
-    if not (REPO_ROOT / "w365desk" / "gateway" / "sandbox" / "cli.py").is_file():
-        pytest.skip("w365desk/sandbox/authorizenet/cli.py does not exist yet")
 
     result = bundle.run("sandbox", "--help", env=frozen_env)
 
@@ -354,8 +352,6 @@ def _read_sandbox_banner(process: subprocess.Popen[str]) -> dict[str, str]:
 def test_frozen_sandbox_serves_accept_js_and_the_api_on_loopback(
     bundle: FrozenBundle, frozen_env: dict[str, str], tmp_path: Path
 ) -> None:
-    if not (REPO_ROOT / "w365desk" / "gateway" / "sandbox" / "cli.py").is_file():
-        pytest.skip("w365desk/sandbox/authorizenet/cli.py does not exist yet")
     process = subprocess.Popen(
         [str(bundle.executable), "sandbox", "--port", "0", "--data", str(tmp_path / "sandbox")],
         env=frozen_env,
