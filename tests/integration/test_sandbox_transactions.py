@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -235,6 +236,22 @@ def test_explicit_duplicate_window_returns_the_original_transaction(
     assert second.value("transactionResponse/authCode") == first.value(
         "transactionResponse/authCode"
     )
+
+
+def test_the_log_names_the_code_an_answer_carried(
+    sdk: Sdk, visa_profile: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refused transaction is answered (not raised) with E00027: the log says so."""
+    with caplog.at_level(logging.INFO, logger="w365desk.sandbox.authorizenet"):
+        sdk.charge_profile(*visa_profile, "30.00", "INV-LOG")
+        sdk.charge_profile(*visa_profile, "30.00", "INV-LOG")  # a duplicate
+    answered = [
+        r.getMessage() for r in caplog.records if "createTransactionRequest" in r.getMessage()
+    ]
+    assert answered == [
+        "sandbox createTransactionRequest -> I00001",
+        "sandbox createTransactionRequest -> E00027",
+    ]
 
 
 def test_duplicate_window_zero_disables_the_check(
