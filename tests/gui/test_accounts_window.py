@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from w365desk.app import AppContext
 from w365desk.gui.main_window import MainWindow
 from w365desk.locations import config_dir
+from w365desk.services.accounts.importing import EXAMPLE_CSV, IMPORT_COLUMNS
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
 from w365desk.services.accounts.views import AccountView
 
@@ -276,3 +277,46 @@ def test_the_status_bar_never_makes_the_window_wider_than_a_small_screen(
     qtbot.waitUntil(lambda: window.window.width() == 600)
     shown = window.database_label.text()
     assert "…" in shown and len(shown) < len(window.database_label.full_text())
+
+
+def test_the_import_dialog_explains_the_format_and_its_example_imports(
+    qtbot: QtBot, app_context: AppContext, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    window = _open(qtbot, app_context)
+    page = window.accounts_page
+    dialog = page.open_import()
+    assert dialog.dialog.isVisible()
+    shown = dialog.format_browser.toPlainText()
+    for column in IMPORT_COLUMNS:
+        assert column in shown
+    assert "account_name (required)" in shown
+    assert EXAMPLE_CSV.splitlines()[1] in shown
+    dialog.dialog.grab().save(str(artifacts_dir / "import_dialog.png"))
+
+    example = tmp_path / "example.csv"
+    dialog.save_example(str(example))
+    assert example.read_text(encoding="utf-8") == EXAMPLE_CSV
+    dialog.choose(str(example))
+    assert not dialog.dialog.isVisible()
+    qtbot.waitUntil(lambda: page.import_result is not None)
+    assert page.import_result is not None
+    assert "Imported 2 account(s) and 2 contact(s)" in page.import_result.text()
+    qtbot.waitUntil(lambda: _names(window) == ["Contoso Ltd", "Northwind Traders"])
+
+
+def test_a_refused_import_offers_the_file_format(
+    qtbot: QtBot, app_context: AppContext, tmp_path: Path
+) -> None:
+    window = _open(qtbot, app_context)
+    page = window.accounts_page
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name\nWoodgrove\n", encoding="utf-8")
+    page.import_file(str(bad))
+    qtbot.waitUntil(lambda: page.import_result is not None)
+    box = page.import_result
+    assert box is not None and "was not imported" in box.text()
+    [format_button] = [b for b in box.buttons() if b.text() == "File Format…"]
+    qtbot.mouseClick(format_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: page.import_dialog is not None and page.import_dialog.dialog.isVisible()
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
 from w365desk.db.models import Account, AuditEvent, Contact
-from w365desk.services.accounts.importing import AccountImporter, ImportReport
+from w365desk.services.accounts.importing import EXAMPLE_CSV, AccountImporter, ImportReport
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
 from w365desk.services.actors import Actor
 from w365desk.services.bundle import Services
@@ -403,3 +403,10 @@ def test_dry_run_checks_everything_and_writes_nothing(
     assert report.ok and report.dry_run
     assert (report.accounts_created, report.contacts_created) == (1, 2)
     assert _counts(session_factory) == (0, 0, 0)
+
+
+def test_the_documented_example_imports_as_described(importer: AccountImporter) -> None:
+    """The example the import dialog and the README show is a file that imports."""
+    report = importer.import_accounts_csv(io.StringIO(EXAMPLE_CSV), actor=IMPORTER, dry_run=True)
+    assert report.ok, _problems(report)
+    assert (report.accounts_created, report.contacts_created) == (2, 2)

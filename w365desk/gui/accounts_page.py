@@ -8,7 +8,6 @@ from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, QTim
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from w365desk.gui.account_dialog import AccountDialog
 from w365desk.gui.accounts_model import AccountsTableModel
 from w365desk.gui.changes import Change, Operations, Topic
+from w365desk.gui.import_dialog import ImportDialog
 from w365desk.gui.import_flow import run_import
 from w365desk.gui.messages import describe_error
 from w365desk.gui.uiload import child
@@ -76,10 +76,11 @@ class AccountsPage(QObject):
         self.search_edit.textChanged.connect(self._debounce.start)
         self.show_inactive.toggled.connect(self.refresh)
         self.new_button.clicked.connect(self.open_new_account)
-        self.import_button.clicked.connect(self.choose_import_file)
+        self.import_button.clicked.connect(self.open_import)
         self.table.doubleClicked.connect(self._open_row)
         self.dialog: AccountDialog | None = None
         self.import_result: QMessageBox | None = None
+        self.import_dialog: ImportDialog | None = None
         operations.changes.changed.connect(self._data_changed)
 
     def _data_changed(self, change: Change) -> None:
@@ -149,12 +150,13 @@ class AccountsPage(QObject):
 
     # --------------------------------------------------------------- import
 
-    def choose_import_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self._root, "Import accounts from CSV", "", "CSV files (*.csv);;All files (*)"
-        )
-        if path:
-            self.import_file(path)
+    def open_import(self) -> ImportDialog:
+        """The import dialog: the file format and an example, then the file to import."""
+        dialog = ImportDialog(self._root)
+        dialog.file_chosen.connect(self.import_file)
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
 
     def import_file(self, path: str) -> None:
         self.import_button.setEnabled(False)
@@ -167,7 +169,13 @@ class AccountsPage(QObject):
                 self.refresh()  # nothing changed: put the count back in place of "Importing…"
 
         run_import(
-            self._root, self._operations, self._services.importer, self._actor, path, finished
+            self._root,
+            self._operations,
+            self._services.importer,
+            self._actor,
+            path,
+            finished,
+            show_format=self.open_import,
         )
 
     def _warn(self, title: str, error: Exception) -> None:

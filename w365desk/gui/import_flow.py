@@ -42,6 +42,7 @@ def run_import(
     actor: Actor,
     path: str,
     finished: Callable[[QMessageBox, bool], None],
+    show_format: Callable[[], object],
 ) -> None:
     """Import ``path`` in the background; ``finished(box, imported)`` once its outcome shows."""
     file_name = Path(path).name
@@ -52,6 +53,10 @@ def run_import(
         box = QMessageBox(icon, title, summary, parent=parent)
         if details:
             box.setDetailedText(details)
+        if not report.ok:
+            box.setStandardButtons(QMessageBox.StandardButton.Ok)
+            help_button = box.addButton("File Format…", QMessageBox.ButtonRole.HelpRole)
+            help_button.clicked.connect(show_format)
         box.open()
         finished(box, report.ok)
 

@@ -9,7 +9,9 @@ the import did or why not) and ``importer`` (the use case that runs them in orde
 from w365desk.services.accounts.importing.fileformat import (
     ACCOUNT_COLUMNS,
     BILLING_COLUMN,
+    COLUMN_MEANINGS,
     CONTACT_COLUMNS,
+    EXAMPLE_CSV,
     IMPORT_COLUMNS,
     REQUIRED_COLUMNS,
     normalize_column_name,
@@ -20,7 +22,9 @@ from w365desk.services.accounts.importing.report import ImportProblem, ImportRep
 __all__ = [
     "ACCOUNT_COLUMNS",
     "BILLING_COLUMN",
+    "COLUMN_MEANINGS",
     "CONTACT_COLUMNS",
+    "EXAMPLE_CSV",
     "IMPORT_COLUMNS",
     "REQUIRED_COLUMNS",
     "AccountImporter",

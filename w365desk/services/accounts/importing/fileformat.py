@@ -50,6 +50,37 @@ BILLING_COLUMN = "contact_is_billing"
 IMPORT_COLUMNS: tuple[str, ...] = (*ACCOUNT_COLUMNS, *CONTACT_COLUMNS, BILLING_COLUMN)
 REQUIRED_COLUMNS: tuple[str, ...] = ("account_name",)
 
+# What each column holds, in the words the import help and the README use.
+COLUMN_MEANINGS: Mapping[str, str] = {
+    "account_number": "The account's number. Leave blank to have one allocated (ACC-000123).",
+    "account_name": "The customer's name. Required on the first row of each account.",
+    "email": "The account's billing email address.",
+    "phone": "The account's phone number.",
+    "currency": "A 3-letter ISO code such as USD (blank: USD).",
+    "address_line1": "Billing address, first line.",
+    "address_line2": "Billing address, second line.",
+    "city": "City.",
+    "state": "State or province.",
+    "postal_code": "ZIP or postal code.",
+    "country": "Country.",
+    "contact_first_name": "A contact at the customer: first name.",
+    "contact_last_name": "The contact's last name.",
+    "contact_email": "The contact's email address.",
+    "contact_phone": "The contact's phone number.",
+    "contact_role": "The contact's role, such as Accounts Payable.",
+    "contact_is_billing": "yes if this contact is the account's billing contact (one per account).",
+}
+
+# A complete, importable example: two accounts, the first with two contacts.
+EXAMPLE_CSV = (
+    "account_number,account_name,email,city,state,contact_first_name,contact_last_name,"
+    "contact_email,contact_is_billing\n"
+    "NW-1,Northwind Traders,ap@northwind.example,Seattle,WA,Nancy,Davolio,"
+    "nancy@northwind.example,yes\n"
+    "NW-1,,,,,Andrew,Fuller,andrew@northwind.example,no\n"
+    ",Contoso Ltd,billing@contoso.example,Austin,TX,,,,\n"
+)
+
 _TRUE = frozenset({"1", "y", "yes", "true", "x"})
 _FALSE = frozenset({"", "0", "n", "no", "false"})
 ACCOUNT_COLUMN_OF = {attr: column for column, attr in ACCOUNT_COLUMNS.items()}
