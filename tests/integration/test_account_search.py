@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
+from w365desk.db.models import Account
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
 from w365desk.services.accounts.search import (
-    build_search_statement,
+    matching_condition,
     normalize_search_key,
+    parse_search,
     prefix_upper_bound,
 )
 from w365desk.services.accounts.views import AccountSummary
@@ -47,9 +50,75 @@ def test_name_prefix_is_case_insensitive_and_ordered_by_name(services: Services)
         "acme rockets",
         "Acme Zeppelins",
         "Acmeville",
+        "Bacme",
     ]
+    assert _names(services.account_queries.search("acmev")) == ["Acmeville"]
     assert _names(services.account_queries.search("  acme   r")) == ["acme rockets"]
-    assert services.account_queries.search("cme") == []  # prefix, not substring
+    # Any part of a word finds it, not only the start.
+    assert _names(services.account_queries.search("cme")) == [
+        "ACME Anvils",
+        "acme rockets",
+        "Acme Zeppelins",
+        "Acmeville",
+        "Bacme",
+    ]
+    assert _names(services.account_queries.search("ville")) == ["Acmeville"]
+
+
+def test_any_part_of_a_name_number_email_phone_or_contact_finds_the_account(
+    services: Services,
+) -> None:
+    holdings = services.accounts.create_account(
+        AccountInput(
+            name="Contoso Holdings Inc.",
+            number="CH-2041",
+            primary_email="ap@contoso.example",
+            phone="+1 (206) 555-0142",
+        ),
+        contacts=[
+            ContactInput("Dana", "Whitfield", email="dana.w@contoso.example", phone="425.555.0199")
+        ],
+        actor=STAFF,
+    )
+    other = services.accounts.create_account(
+        AccountInput(name="Fabrikam Inc", phone="206-555-0100"), actor=STAFF
+    )
+    find = services.account_queries.search
+
+    assert [r.id for r in find("inc")] == [holdings.id, other.id]
+    assert [r.id for r in find("holdings")] == [holdings.id]
+    assert [r.id for r in find("OLDIN")] == [holdings.id]
+    assert [r.id for r in find("2041")] == [holdings.id]  # part of the number
+    assert [r.id for r in find("contoso.example")] == [holdings.id]
+    assert [r.id for r in find("whitfield")] == [holdings.id]  # a contact's name
+    assert [r.id for r in find("dana whit")] == [holdings.id]  # every word must match
+    assert find("dana fabrikam") == []
+    # A phone number by its digits, whatever the punctuation, in either direction.
+    assert [r.id for r in find("2065550142")] == [holdings.id]
+    assert [r.id for r in find("(206) 555-0142")] == [holdings.id]
+    assert [r.id for r in find("555-0199")] == [holdings.id]  # the contact's phone
+    assert [r.id for r in find("206.555.01")] == [holdings.id, other.id]
+    assert [r.id for r in find("5550100")] == [other.id]
+
+
+def test_search_follows_every_change_in_the_same_transaction(services: Services) -> None:
+    account = services.accounts.create_account(AccountInput(name="Northwind"), actor=STAFF)
+    find = services.account_queries.search
+    assert find("tailwind") == []
+    services.accounts.update_account(account.id, AccountInput(name="Tailwind Traders"), actor=STAFF)
+    assert [r.name for r in find("tailwind")] == ["Tailwind Traders"]
+    assert find("northwind") == []
+    contact = services.contacts.add_contact(
+        account.id, ContactInput("Mira", "Okafor", phone="503 555 0111"), actor=STAFF
+    )
+    assert [r.id for r in find("okafor")] == [account.id]
+    assert [r.id for r in find("5035550111")] == [account.id]
+    services.contacts.update_contact(contact.id, ContactInput("Mira", "Hale"), actor=STAFF)
+    assert [r.id for r in find("hale")] == [account.id]
+    # A former name of a contact is gone; a former contact still finds the account.
+    assert find("okafor") == []
+    services.contacts.deactivate_contact(contact.id, actor=STAFF)
+    assert [r.id for r in find("mira hale")] == [account.id]
 
 
 def test_exact_number_matches_and_comes_first(services: Services) -> None:
@@ -59,7 +128,8 @@ def test_exact_number_matches_and_comes_first(services: Services) -> None:
     widgets = services.accounts.create_account(AccountInput(name="Acme-7 Widgets"), actor=STAFF)
     services.accounts.create_account(AccountInput(name="Other", number="ACME-77"), actor=STAFF)
     results = services.account_queries.search("acme-7")
-    assert _names(results) == ["Zulu Ltd", "Acme-7 Widgets"]  # ACME-77 is not an exact match
+    # The exact number first; then everything containing the text ("ACME-77" too) by name.
+    assert _names(results) == ["Zulu Ltd", "Acme-7 Widgets", "Other"]
     assert results[0].number == target.number
     assert [r.id for r in services.account_queries.search(widgets.number.lower())] == [widgets.id]
 
@@ -165,44 +235,58 @@ def test_blank_query_lists_accounts_by_name(services: Services) -> None:
 
 
 def _seed_for_plans(services: Services) -> None:
-    # Enough rows that the planner's choice is the one real data would get.
-    for index in range(30):
-        services.accounts.create_account(
-            AccountInput(name=f"Company {index}", primary_email=f"ap{index}@c.test"),
-            contacts=[ContactInput("C", email=f"c{index}@c.test")],
-            actor=STAFF,
-        )
+    # Enough rows (imported in bulk) that the planner's choice is the one real data gets.
+    rows = "".join(
+        f"Company {index},ap{index}@c.test,+1 206 555 {index:04d},C{index},c{index}@c.test\n"
+        for index in range(3000)
+    )
+    report = services.importer.import_accounts_csv(
+        io.StringIO("account_name,email,phone,contact_first_name,contact_email\n" + rows),
+        actor=STAFF,
+    )
+    assert report.ok, report.problems
 
 
-def _search_sql(engine: Engine, include_inactive: bool) -> str:
-    statement = build_search_statement("comp", limit=50, include_inactive=include_inactive)
-    return str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-
-
-@pytest.mark.parametrize("include_inactive", [False, True])
-def test_every_branch_uses_an_index(
-    engine: Engine, services: Services, include_inactive: bool
-) -> None:
-    _seed_for_plans(services)
-    sql = _search_sql(engine, include_inactive)
+def _plan(engine: Engine, query: str) -> list[str]:
+    terms = parse_search(query)
+    statement = select(Account.id).where(matching_condition(engine.dialect.name, terms))
+    compiled = statement.compile(dialect=engine.dialect)
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn.execute(text("ANALYZE"))
-            plan = [row[3] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
-            number_index = r"sqlite_autoindex_account_\d"
-            full_scan = r"SCAN (account|contact)\b"
-        else:
-            # With sequential scans priced out, a range the index cannot serve (say, a
-            # collation mismatch) would still show up as a Seq Scan.
-            conn.execute(text("SET LOCAL enable_seqscan = off"))
-            plan = [row[0] for row in conn.execute(text(f"EXPLAIN {sql}"))]
-            number_index = r"uq_account_number"
-            full_scan = r".*Seq Scan on (account|contact)\b"
+            values = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            explain = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
+            return [row[3] for row in explain]
+        # With sequential scans priced out, a condition the index cannot serve would
+        # still show up as a Seq Scan.
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        return [row[0] for row in conn.execute(text(f"EXPLAIN {sql}"))]
+
+
+def _full_scans(engine: Engine, plan: list[str]) -> list[str]:
+    pattern = r"SCAN (account|contact)\b" if engine.dialect.name == "sqlite" else r".*Seq Scan"
+    return [line for line in plan if re.match(pattern, line.strip())]
+
+
+def test_a_fragment_is_looked_up_in_the_text_index(engine: Engine, services: Services) -> None:
+    _seed_for_plans(services)
+    for query in ("ompan", "c3@c.te", "555-0100", "company 2"):
+        plan = _plan(engine, query)
+        assert _full_scans(engine, plan) == [], "\n".join(plan)
+        index = "account_search" if engine.dialect.name == "sqlite" else "ix_account_search_trgm"
+        assert any(index in line for line in plan), "\n".join(plan)
+
+
+def test_a_query_too_short_for_the_text_index_uses_the_key_indexes(
+    engine: Engine, services: Services
+) -> None:
+    _seed_for_plans(services)
+    plan = _plan(engine, "co")
     plan_text = "\n".join(plan)
-    assert [line for line in plan if re.match(full_scan, line.strip())] == [], plan_text
+    assert _full_scans(engine, plan) == [], plan_text
     for index in ("ix_account_name_key", "ix_account_email_key", "ix_contact_email_key"):
         assert re.search(rf"\b{index}\b", plan_text), plan_text
-    assert re.search(number_index, plan_text), plan_text
 
 
 def test_search_keys_compare_bytewise_on_postgresql(engine: Engine) -> None:

@@ -129,7 +129,10 @@ def _columns(row: Account | Contact) -> dict[str, object]:
     """A row's stored values, without what differs by nature (ids, number, times)."""
     own = {"id", "number", "account_id", "created_at", "updated_at"}
     mapper = inspect(row).mapper
-    return {a.key: getattr(row, a.key) for a in mapper.column_attrs if a.key not in own}
+    values = {a.key: getattr(row, a.key) for a in mapper.column_attrs if a.key not in own}
+    if isinstance(row, Account):  # the search document holds the number too
+        values["search_text"] = row.search_text.replace(row.number.casefold(), "<number>")
+    return values
 
 
 def _stored(session_factory: sessionmaker[Session], account_id: int) -> list[dict[str, object]]:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from w365desk.db.derived import contact_display_name
 from w365desk.db.types import Money, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -153,6 +154,16 @@ class Account(AddressMixin, TimestampMixin, Base):
     )
     # One Authorize.Net customer profile per account holds its payment profiles.
     gateway_customer_profile_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Kept by the services in the same transaction as what they derive from, so the list
+    # can show and sort by them over every row (see db/search_index.py for search_text).
+    # Added by revision 0003, hence placed last (sort_order), as ALTER TABLE put them.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="", sort_order=10)
+    billing_contact_name: Mapped[str] = mapped_column(
+        String(161), default="", server_default="", index=True, sort_order=10
+    )
+    default_payment_summary: Mapped[str] = mapped_column(
+        String(80), default="", server_default="", index=True, sort_order=10
+    )
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="account", order_by="Contact.id")
     payment_profiles: Mapped[list[PaymentProfile]] = relationship(
@@ -160,7 +171,13 @@ class Account(AddressMixin, TimestampMixin, Base):
     )
     invoices: Mapped[list[Invoice]] = relationship(back_populates="account", order_by="Invoice.id")
 
-    __table_args__ = (CheckConstraint("length(currency) = 3", name="currency_code"),)
+    __table_args__ = (
+        CheckConstraint("length(currency) = 3", name="currency_code"),
+        # The list sorts by these over every row.
+        Index("ix_account_city", "city"),
+        Index("ix_account_phone", "phone"),
+        Index("ix_account_status", "status"),
+    )
 
 
 class Contact(TimestampMixin, Base):
@@ -194,7 +211,7 @@ class Contact(TimestampMixin, Base):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return contact_display_name(self.first_name, self.last_name)
 
 
 class PaymentProfile(AddressMixin, TimestampMixin, Base):
@@ -219,6 +236,10 @@ class PaymentProfile(AddressMixin, TimestampMixin, Base):
     )
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[ProfileSource] = mapped_column(_enum(ProfileSource, "profile_source"))
+    # checking | savings | businessChecking, for bank accounts (revision 0003: placed last).
+    bank_account_type: Mapped[str | None] = mapped_column(String(24), sort_order=10)
+    # When a sync found it gone at the gateway (deleted there by someone else).
+    gateway_missing_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), sort_order=10)
     created_by: Mapped[str] = mapped_column(String(120))
 
     account: Mapped[Account] = relationship(back_populates="payment_profiles")
@@ -228,6 +249,10 @@ class PaymentProfile(AddressMixin, TimestampMixin, Base):
             "customer_profile_id", "payment_profile_id", name="uq_payment_profile_gateway_ids"
         ),
         CheckConstraint("length(last4) = 4", name="last4_length"),
+        # The Payment Profiles view filters and sorts by these over every row.
+        Index("ix_payment_profile_status", "status"),
+        Index("ix_payment_profile_expiry", "exp_year", "exp_month"),
+        Index("ix_payment_profile_created_at", "created_at"),
         CheckConstraint(
             "exp_month IS NULL OR (exp_month BETWEEN 1 AND 12)", name="exp_month_range"
         ),

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from w365desk.db.engine import make_engine
 from w365desk.db.models import Base
+from w365desk.db.search_index import described_by_models
 from w365desk.db.types import Money, UTCDateTime
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def _configure_and_run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_name=described_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -22,6 +22,7 @@ from w365desk.services.accounts.columns import (
     contact_column_values,
     present,
 )
+from w365desk.services.accounts.derived import refresh_derived_columns
 from w365desk.services.accounts.inputs import ContactInput
 from w365desk.services.accounts.locking import lock_account, lock_contact
 from w365desk.services.accounts.views import (
@@ -122,6 +123,7 @@ class ContactEditor:
             contact = insert_contact(
                 session, account, clean, now=self._clock.now(), clock=self._clock, actor=actor
             )
+            refresh_derived_columns(session, account)
             return to_contact_view(contact)
 
     def update_contact(self, contact_id: int, data: ContactInput, *, actor: Actor) -> ContactView:
@@ -152,12 +154,13 @@ class ContactEditor:
                     contact.id,
                     {"account_id": account.id, "changes": changed},
                 )
+                refresh_derived_columns(session, account)
             return to_contact_view(contact)
 
     def deactivate_contact(self, contact_id: int, *, actor: Actor) -> ContactView:
         """Retire a contact; a billing contact stops being the billing contact."""
         with self._session_factory.begin() as session:
-            contact, _account = lock_contact(session, contact_id)
+            contact, account = lock_contact(session, contact_id)
             if contact.status != ContactStatus.INACTIVE:
                 changed: dict[str, Any] = {
                     "status": {"from": ContactStatus(contact.status), "to": ContactStatus.INACTIVE}
@@ -175,11 +178,12 @@ class ContactEditor:
                     contact.id,
                     {"account_id": contact.account_id, "changes": changed},
                 )
+                refresh_derived_columns(session, account)
             return to_contact_view(contact)
 
     def reactivate_contact(self, contact_id: int, *, actor: Actor) -> ContactView:
         with self._session_factory.begin() as session:
-            contact, _account = lock_contact(session, contact_id)
+            contact, account = lock_contact(session, contact_id)
             if contact.status != ContactStatus.ACTIVE:
                 contact.status = ContactStatus.ACTIVE
                 contact.updated_at = self._clock.now()
@@ -196,6 +200,7 @@ class ContactEditor:
                         },
                     },
                 )
+                refresh_derived_columns(session, account)
             return to_contact_view(contact)
 
     def set_billing_contact(
@@ -245,6 +250,7 @@ class ContactEditor:
                         },
                     },
                 )
+                refresh_derived_columns(session, account)
             return to_account_view(account, account.contacts)
 
     def _audit(

@@ -24,6 +24,7 @@ from w365desk.services.accounts.columns import (
     present,
 )
 from w365desk.services.accounts.contacts import insert_contact
+from w365desk.services.accounts.derived import refresh_derived_columns
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
 from w365desk.services.accounts.locking import lock_account
 from w365desk.services.accounts.numbers import (
@@ -107,6 +108,7 @@ class AccountEditor:
                 insert_contact(session, account, contact, now=now, clock=self._clock, actor=actor)
                 for contact in contacts
             ]
+            refresh_derived_columns(session, account)
             session.flush()
             return to_account_view(account, created)
 
@@ -144,6 +146,7 @@ class AccountEditor:
                     if clean.number:
                         account.number = clean.number
                     account.updated_at = self._clock.now()
+                    refresh_derived_columns(session, account)
                     session.flush()
                     self._audit(
                         session,

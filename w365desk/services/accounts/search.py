@@ -1,33 +1,88 @@
-"""Finding accounts: the search-key normalization and the indexed search statement.
+"""Finding accounts: what a search means, as a condition the databases' indexes answer.
 
-Search keys (``name_key``, ``email_key``) all come from :func:`normalize_search_key`, and
-search expresses "starts with" as a key range so the b-tree indexes answer it on SQLite
-(BINARY) and PostgreSQL (collation "C") alike.
+A search finds every account whose search document (``account.search_text``: name,
+number, emails, phone numbers, contact names; see ``db/search_index.py``) contains every
+word of the query, case-insensitively; a word that looks like a phone number also
+matches by its digits, whatever the punctuation. Words of three characters or more go to
+the text index (SQLite FTS5 trigram, PostgreSQL ``pg_trgm``); shorter ones only narrow
+what a longer word found. A query with no word that long is a prefix search over the
+name, number and email keys, which their b-tree indexes answer (SQLite BINARY,
+PostgreSQL collation "C").
 """
 
 from __future__ import annotations
 
-import unicodedata
+import re
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    union,
+)
 from sqlalchemy.orm import QueryableAttribute
 
-from w365desk.db.models import Account, AccountStatus, Contact
+from w365desk.db.models import Account, Contact
+from w365desk.db.search_index import (
+    FTS_TABLE,
+    MIN_FRAGMENT_LENGTH,
+    normalize_search_key,
+    phone_digits,
+)
 from w365desk.services.accounts.inputs import normalize_account_number
 
-SEARCH_KEY_MAX_LENGTH = 200
+__all__ = [
+    "SearchTerms",
+    "exact_number",
+    "matching_condition",
+    "normalize_search_key",
+    "parse_search",
+    "prefix_upper_bound",
+]
+
+# A word is read as (part of) a phone number when it is only digits and phone
+# punctuation and holds this many digits: "555-0100", "(206)", "2065550100".
+_PHONE_WORD = re.compile(r"[0-9+().\-/]+")
+_PHONE_MIN_DIGITS = 3
 
 
-def normalize_search_key(text: str) -> str:
-    """The one normalization behind every search key and every search query.
+@dataclass(frozen=True)
+class SearchTerms:
+    """A query cut into words: the ones the text index can look up (each with the
+    alternatives that also count, such as a phone number's bare digits) and the short
+    ones that only narrow the result."""
 
-    Unicode-compatibility folded, case-folded, whitespace collapsed and stripped, NUL
-    dropped (PostgreSQL cannot hold it), and cut to the key column's length.
-    """
-    text = text.replace("\x00", "")
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return " ".join(folded.split())[:SEARCH_KEY_MAX_LENGTH]
+    query: str
+    indexed: tuple[tuple[str, ...], ...]
+    short: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.indexed and not self.short
+
+
+def parse_search(query: str) -> SearchTerms:
+    key = normalize_search_key(query)
+    indexed: list[tuple[str, ...]] = []
+    short: list[str] = []
+    for word in key.split():
+        if len(word) < MIN_FRAGMENT_LENGTH:
+            short.append(word)
+            continue
+        alternatives = [word]
+        digits = phone_digits(word)
+        if _PHONE_WORD.fullmatch(word) and len(digits) >= _PHONE_MIN_DIGITS and digits != word:
+            alternatives.append(digits)
+        indexed.append(tuple(alternatives))
+    return SearchTerms(key, tuple(indexed), tuple(short))
 
 
 def prefix_upper_bound(prefix: str) -> str | None:
@@ -59,57 +114,73 @@ def _starts_with(column: QueryableAttribute[Any], prefix: str) -> ColumnElement[
     return and_(lower, column < bound) if bound is not None else lower
 
 
-def build_search_statement(
-    query: str, *, limit: int, include_inactive: bool = False
-) -> Select[Account]:
-    """The search as one statement: a UNION of indexed lookups, ordered by name.
+def _fts_phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
-    Each branch (name prefix, exact number, account email prefix, contact email prefix)
-    is its own indexed select; an OR across different columns would defeat the indexes.
-    Prefix branches stop after ``limit`` rows in their own index order, so a very common
-    prefix (every "billing@…") costs ``limit`` rows, not thousands. An exact number
-    match is listed first, then everything else by name.
-    """
-    key = normalize_search_key(query)
-    number = normalize_account_number(query)
-    active_only = [] if include_inactive else [Account.status == AccountStatus.ACTIVE]
 
-    by_number = select(Account.id).where(Account.number == number, *active_only)
-    by_name = (
-        select(Account.id)
-        .where(_starts_with(Account.name_key, key), *active_only)
-        .order_by(Account.name_key)
-        .limit(limit)
-        .subquery("by_name")
-    )
-    by_email = (
-        select(Account.id)
-        .where(_starts_with(Account.email_key, key), *active_only)
-        .order_by(Account.email_key)
-        .limit(limit)
-        .subquery("by_email")
-    )
-    by_contact = (
-        select(Contact.account_id.label("id"))
-        .join(Account, Account.id == Contact.account_id)
-        .where(_starts_with(Contact.email_key, key), *active_only)
-        .order_by(Contact.email_key)
-        .limit(limit)
-        .subquery("by_contact")
-    )
-    matched = union(
-        by_number,
-        select(by_name.c.id),
-        select(by_email.c.id),
-        select(by_contact.c.id),
-    ).subquery("matched")
-    return (
-        select(Account)
-        .join(matched, Account.id == matched.c.id)
-        .order_by(
-            case((Account.number == number, 0), else_=1),
-            Account.name_key,
-            Account.id,
+def _like_contains(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _indexed_condition(dialect: str, terms: SearchTerms) -> ColumnElement[bool]:
+    if dialect == "sqlite":
+        expression = " AND ".join(
+            "(" + " OR ".join(_fts_phrase(word) for word in alternatives) + ")"
+            for alternatives in terms.indexed
         )
-        .limit(limit)
+        matches: Select[Any] = (
+            select(literal_column("rowid"))
+            .select_from(text(FTS_TABLE))
+            .where(text(f"{FTS_TABLE} MATCH :search_expression"))
+        ).params(search_expression=expression)
+        return Account.id.in_(matches)
+    return and_(
+        *(
+            or_(
+                *(
+                    Account.search_text.like(_like_contains(word), escape="\\")
+                    for word in alternatives
+                )
+            )
+            for alternatives in terms.indexed
+        )
     )
+
+
+def _prefix_condition(terms: SearchTerms) -> ColumnElement[bool]:
+    """Only short words: the name, an email (the account's or a contact's) starts with
+    the query, or the number is exactly it."""
+    key = terms.query
+    # One indexed lookup per column, united: an OR across columns would defeat the indexes.
+    matches = union(
+        select(Account.id).where(Account.number == normalize_account_number(key)),
+        select(Account.id).where(_starts_with(Account.name_key, key)),
+        select(Account.id).where(_starts_with(Account.email_key, key)),
+        select(Contact.account_id).where(_starts_with(Contact.email_key, key)),
+    )
+    return Account.id.in_(matches)
+
+
+def matching_condition(dialect: str, terms: SearchTerms) -> ColumnElement[bool]:
+    """The WHERE condition for ``terms`` on ``dialect`` ("sqlite" or "postgresql")."""
+    if terms.empty:
+        return true()
+    if not terms.indexed:
+        return _prefix_condition(terms)
+    narrowing = [_contains(dialect, word) for word in terms.short]
+    return and_(_indexed_condition(dialect, terms), *narrowing)
+
+
+def _contains(dialect: str, word: str) -> ColumnElement[bool]:
+    """The document contains ``word`` (no index: only to narrow an indexed match)."""
+    if dialect == "sqlite":
+        return func.instr(Account.search_text, word) > 0
+    return Account.search_text.like(_like_contains(word), escape="\\")
+
+
+def exact_number(terms: SearchTerms) -> str | None:
+    """The query as an account number, when it could be one (one word, no spaces)."""
+    if terms.empty or " " in terms.query:
+        return None
+    return normalize_account_number(terms.query)

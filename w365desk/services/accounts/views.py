@@ -79,6 +79,9 @@ class AccountSummary:
     state: str | None
     currency: str
     status: AccountStatus
+    billing_contact_name: str = ""
+    # "Visa •••• 1111 12/30", or "" when the account has no default payment method.
+    default_payment_summary: str = ""
 
     @property
     def is_active(self) -> bool:
@@ -135,4 +138,6 @@ def to_account_summary(account: Account) -> AccountSummary:
         state=account.state,
         currency=account.currency,
         status=AccountStatus(account.status),
+        billing_contact_name=account.billing_contact_name,
+        default_payment_summary=account.default_payment_summary,
     )

@@ -28,6 +28,7 @@ from w365desk.db.models import (
     InvoiceStatus,
 )
 from w365desk.services.accounts.columns import account_column_values, contact_column_values
+from w365desk.services.accounts.derived import derived_values
 from w365desk.services.accounts.inputs import DEFAULT_CURRENCY, AccountInput, ContactInput
 from w365desk.services.accounts.numbers import allocate_account_numbers
 from w365desk.services.actors import Actor
@@ -135,6 +136,7 @@ def seed_demo_data(
             account_data, contacts_data = _demo_account(rng, name, next(numbers))
             account = Account(
                 **account_column_values(account_data),
+                **derived_values(account_data, account_data.number or "", contacts_data),
                 number=account_data.number,
                 status=AccountStatus.ACTIVE,
                 created_at=now,

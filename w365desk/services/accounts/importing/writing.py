@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from w365desk.clock import Clock
 from w365desk.db.models import Account, AccountStatus, Contact, ContactStatus
 from w365desk.services.accounts.columns import account_column_values, contact_column_values
+from w365desk.services.accounts.derived import derived_values
 from w365desk.services.accounts.importing.planning import AccountPlan
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
 from w365desk.services.accounts.numbers import allocate_account_numbers
@@ -43,7 +44,7 @@ def write_import(
         if not plan.account.number:
             plan.account = replace(plan.account, number=next(allocated))
 
-    account_rows = [_account_row(plan.account, now) for plan in plans]
+    account_rows = [_account_row(plan, now) for plan in plans]
     # Core bulk statements on the session's connection (same transaction): one round
     # trip per batch instead of the ORM unit of work for every row.
     connection = session.connection()
@@ -101,9 +102,13 @@ def _present(data: AccountInput | ContactInput) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value not in (None, "")}
 
 
-def _account_row(account: AccountInput, now: datetime) -> dict[str, Any]:
+def _account_row(plan: AccountPlan, now: datetime) -> dict[str, Any]:
+    account = plan.account
     row = account_column_values(account)
     row.update(number=account.number, status=AccountStatus.ACTIVE, created_at=now, updated_at=now)
+    row.update(
+        derived_values(account, account.number or "", [contact for _line, contact in plan.contacts])
+    )
     return row
 
 
