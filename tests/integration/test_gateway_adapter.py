@@ -112,6 +112,37 @@ def test_empty_credentials_are_refused_before_any_call(sandbox: SandboxServer) -
 # -- customer profiles -----------------------------------------------------------------------
 
 
+def test_a_customer_profile_follows_the_account_it_belongs_to(
+    gateway: AuthorizeNetGateway,
+) -> None:
+    profile_id = gateway.create_customer_profile(
+        CustomerProfileInput(merchant_customer_id="ACC-1", description="Contoso", email="a@c.test")
+    )
+    other = gateway.create_customer_profile(
+        CustomerProfileInput(merchant_customer_id="ACC-2", description="Fabrikam")
+    )
+    gateway.update_customer_profile(
+        profile_id,
+        CustomerProfileInput(
+            merchant_customer_id="CN-1", description="Contoso Ltd", email="ap@contoso.test"
+        ),
+    )
+    stored = gateway.get_customer_profile(profile_id)
+    assert (stored.merchant_customer_id, stored.description, stored.email) == (
+        "CN-1",
+        "Contoso Ltd",
+        "ap@contoso.test",
+    )
+    with pytest.raises(DuplicateProfile) as duplicate:
+        gateway.update_customer_profile(
+            profile_id,
+            CustomerProfileInput(merchant_customer_id="ACC-2", description="Fabrikam"),
+        )
+    assert duplicate.value.existing_id == other
+    with pytest.raises(NotFound):
+        gateway.update_customer_profile("999999", CustomerProfileInput(description="Nobody"))
+
+
 def test_customer_profile_round_trip(gateway: AuthorizeNetGateway) -> None:
     profile_id = gateway.create_customer_profile(
         CustomerProfileInput(merchant_customer_id="ACME-1", description="Acme", email="a@acme.io")

@@ -583,3 +583,25 @@ def test_a_nonce_used_just_before_expiry_still_works(
         customer_id, sdk.payment_profile(sdk.opaque(nonce), sdk.bill_to())
     )
     assert answer.result_code == "Ok"
+
+
+def test_update_customer_profile_replaces_its_fields_as_the_sdk_reads_it(sdk: Sdk) -> None:
+    created = sdk.create_customer(merchant_customer_id="OLD-1", email="old@acme.test")
+    customer_id = created.value("customerProfileId")
+    profile = contracts.customerProfileExType()
+    profile.merchantCustomerId = "NEW-1"
+    profile.description = "Acme Renamed"
+    profile.customerProfileId = customer_id
+    request = contracts.updateCustomerProfileRequest()
+    request.profile = profile
+    answer = sdk.call(controllers.updateCustomerProfileController, request)
+    assert (answer.result_code, answer.code) == ("Ok", "I00001")
+    assert answer.response.messages.resultCode == "Ok"  # what the SDK reads
+    stored = get_customer(sdk, customer_id)
+    assert stored.value("profile/merchantCustomerId") == "NEW-1"
+    assert stored.value("profile/description") == "Acme Renamed"
+    assert not stored.has("profile/email")  # replaced wholesale: left out means cleared
+
+    profile.customerProfileId = "99999"
+    missing = sdk.call(controllers.updateCustomerProfileController, request)
+    assert (missing.result_code, missing.code) == ("Error", "E00040")

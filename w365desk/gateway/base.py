@@ -43,6 +43,13 @@ class Gateway(Protocol):
 
     def get_customer_profile(self, customer_profile_id: str) -> CustomerProfile: ...
 
+    def update_customer_profile(
+        self, customer_profile_id: str, profile: CustomerProfileInput
+    ) -> None:
+        """Replace the customer id, description and email (``DuplicateProfile`` when another
+        profile already has exactly these)."""
+        ...
+
     def delete_customer_profile(self, customer_profile_id: str) -> None: ...
 
     # payment profiles

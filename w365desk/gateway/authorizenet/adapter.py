@@ -159,6 +159,11 @@ class AuthorizeNetGateway:
             raise GatewayUnavailable("The gateway's answer had no customer profile.")
         return self._read(lambda: answers.customer_profile(element))
 
+    def update_customer_profile(
+        self, customer_profile_id: str, profile: CustomerProfileInput
+    ) -> None:
+        self._ok(building.update_customer_profile(customer_profile_id, profile))
+
     def delete_customer_profile(self, customer_profile_id: str) -> None:
         self._ok(building.delete_customer_profile(customer_profile_id))
 

@@ -221,6 +221,23 @@ def create_customer_profile(profile: CustomerProfileInput) -> SdkCall:
 
 
 @_guarded
+def update_customer_profile(customer_profile_id: str, profile: CustomerProfileInput) -> SdkCall:
+    body = contracts.customerProfileExType()
+    if profile.merchant_customer_id:
+        body.merchantCustomerId = profile.merchant_customer_id
+    if profile.description:
+        body.description = profile.description
+    if profile.email:
+        body.email = profile.email
+    body.customerProfileId = customer_profile_id
+    request = contracts.updateCustomerProfileRequest()
+    request.profile = body
+    return SdkCall(
+        controllers.updateCustomerProfileController, request, "updateCustomerProfileResponse"
+    )
+
+
+@_guarded
 def get_customer_profile(customer_profile_id: str) -> SdkCall:
     request = contracts.getCustomerProfileRequest()
     request.customerProfileId = customer_profile_id

@@ -60,6 +60,7 @@ HANDLERS: dict[str, Handler] = {
     "authenticateTestRequest": _authenticate_test,
     "createCustomerProfileRequest": cim.create_customer_profile,
     "getCustomerProfileRequest": cim.get_customer_profile,
+    "updateCustomerProfileRequest": cim.update_customer_profile,
     "deleteCustomerProfileRequest": cim.delete_customer_profile,
     "createCustomerPaymentProfileRequest": cim.create_customer_payment_profile,
     "getCustomerPaymentProfileRequest": cim.get_customer_payment_profile,

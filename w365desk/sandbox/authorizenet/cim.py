@@ -256,6 +256,30 @@ def get_customer_profile(ctx: Context, request: Element) -> Element:
     return root
 
 
+def update_customer_profile(ctx: Context, request: Element) -> Element:
+    """Replace a customer profile's merchantCustomerId, description and email.
+
+    As on Authorize.Net the profile is replaced wholesale: a field left out is cleared.
+    """
+    profile = find(request, "profile")
+    if profile is None:
+        raise missing_field("Profile")
+    customer = _customer(ctx, profile)
+    merchant_customer_id = limited_text(profile, "merchantCustomerId", 20)
+    description = limited_text(profile, "description", 255)
+    email = limited_text(profile, "email", 255)
+    if merchant_customer_id is None and description is None and email is None:
+        raise ApiError("E00041")
+    for existing in ctx.state.customers.values():
+        same = (existing.merchant_customer_id, existing.description, existing.email)
+        if existing.id != customer.id and same == (merchant_customer_id, description, email):
+            raise ApiError("E00039", f"A duplicate record with ID {existing.id} already exists.")
+    customer.merchant_customer_id = merchant_customer_id
+    customer.description = description
+    customer.email = email
+    return api_response(ctx.response_name, ctx.ref_id)
+
+
 def delete_customer_profile(ctx: Context, request: Element) -> Element:
     customer = _customer(ctx, request)
     for profile_id in customer.payment_profile_ids:
