@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -31,10 +32,12 @@ from w365desk.settings import (
     SettingsError,
     SharedSettings,
     SmtpSecurity,
+    ValidationMode,
     load_desktop_settings,
     resolve_database_url,
     save_desktop_settings,
     shared_settings_from_text,
+    validate_shared_settings,
 )
 from w365desk.settings.shared import FIELD_NAMES
 
@@ -59,6 +62,11 @@ CUSTOM = SharedSettings(
     smtp_security=SmtpSecurity.SSL,
     link_server_public_url="https://pay.northwind.example",
     currency="CAD",
+    gateway_validation_mode=ValidationMode.LIVE_MODE,
+    link_server_bind_address="0.0.0.0",
+    link_server_port=8443,
+    link_server_tls_certificate="/etc/w365desk/pay.northwind.example.crt",
+    link_server_tls_key="/etc/w365desk/pay.northwind.example.key",
 )
 
 
@@ -503,3 +511,35 @@ def test_no_secret_reaches_the_database_file_the_desktop_file_or_the_log(
             assert encoded not in while_open
             assert encoded not in after_close
         assert value not in captured
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"link_server_bind_address": ""}, "link_server_bind_address", "address to listen on"),
+        ({"link_server_bind_address": "not an address"}, "link_server_bind_address", "listen"),
+        ({"link_server_port": 0}, "link_server_port", "from 1 to 65535"),
+        (
+            {"link_server_tls_certificate": "/etc/pay.crt"},
+            "link_server_tls_key",
+            "certificate and its private key",
+        ),
+        (
+            {"link_server_tls_key": "/etc/pay.key"},
+            "link_server_tls_certificate",
+            "certificate and its private key",
+        ),
+    ],
+)
+def test_link_server_settings_are_checked(changes: dict[str, Any], field: str, words: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        validate_shared_settings(replace(SharedSettings(), **changes))
+    assert words in raised.value.problems[field]
+
+
+def test_the_validation_mode_reads_as_authorize_net_names_it() -> None:
+    settings = shared_settings_from_text({"gateway_validation_mode": "liveMode"})
+    assert settings.gateway_validation_mode is ValidationMode.LIVE_MODE
+    with pytest.raises(SettingsError) as raised:
+        shared_settings_from_text({"gateway_validation_mode": "strict"})
+    assert "none, testMode, liveMode" in raised.value.problems["gateway_validation_mode"]

@@ -33,6 +33,7 @@ from w365desk.settings.shared import (
     GatewayEnvironment,
     SharedSettings,
     SmtpSecurity,
+    ValidationMode,
     shared_settings_from_text,
 )
 from w365desk.settings.shared import LABELS as SHARED_SETTING_LABELS
@@ -61,6 +62,7 @@ __all__ = [
     "SettingsError",
     "SharedSettings",
     "SmtpSecurity",
+    "ValidationMode",
     "desktop_settings_path",
     "load_desktop_settings",
     "redact_database_url",

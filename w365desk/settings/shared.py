@@ -25,6 +25,14 @@ class SmtpSecurity(enum.StrEnum):
     NONE = "none"
 
 
+class ValidationMode(enum.StrEnum):
+    """How the gateway checks a new payment method (Authorize.Net's ``validationMode``)."""
+
+    NONE = "none"
+    TEST_MODE = "testMode"  # field and check-digit checks only
+    LIVE_MODE = "liveMode"  # a $0.00 or $0.01 authorization, voided at once
+
+
 # The placeholders staff may use in the profile-request templates; the mail renderer
 # fills each one. "{Secure Link}" is mandatory in the body.
 SECURE_LINK_PLACEHOLDER = "{Secure Link}"
@@ -67,6 +75,7 @@ class SharedSettings:
     gateway_public_client_key: str = ""
     gateway_timeout_seconds: int = 30
     duplicate_window_seconds: int = 120
+    gateway_validation_mode: ValidationMode = ValidationMode.TEST_MODE
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_username: str = ""
@@ -74,6 +83,12 @@ class SharedSettings:
     # The base address customers' browsers reach the link server at; blank = not set up.
     link_server_public_url: str = ""
     currency: str = "USD"
+    # Where the link server listens, and the TLS files it serves with (blank: plain HTTP,
+    # allowed on loopback only).
+    link_server_bind_address: str = "127.0.0.1"
+    link_server_port: int = 8765
+    link_server_tls_certificate: str = ""
+    link_server_tls_key: str = ""
 
     @property
     def link_lifetime(self) -> timedelta:
@@ -92,18 +107,24 @@ LABELS: Mapping[str, str] = {
     "gateway_public_client_key": "Public Client Key",
     "gateway_timeout_seconds": "Gateway timeout (seconds)",
     "duplicate_window_seconds": "Duplicate transaction window (seconds)",
+    "gateway_validation_mode": "Payment method validation",
     "smtp_host": "SMTP server",
     "smtp_port": "SMTP port",
     "smtp_username": "SMTP user name",
     "smtp_security": "SMTP security",
     "link_server_public_url": "Secure link server address",
     "currency": "Currency",
+    "link_server_bind_address": "Link server bind address",
+    "link_server_port": "Link server port",
+    "link_server_tls_certificate": "TLS certificate file",
+    "link_server_tls_key": "TLS private key file",
 }
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SharedSettings))
 _ENUM_FIELDS: Mapping[str, type[enum.StrEnum]] = {
     "gateway_environment": GatewayEnvironment,
     "smtp_security": SmtpSecurity,
+    "gateway_validation_mode": ValidationMode,
 }
 _INT_FIELDS = frozenset(f.name for f in fields(SharedSettings) if f.type in ("int", int))
 

@@ -21,6 +21,7 @@ from w365desk.settings.shared import (
     GatewayEnvironment,
     SharedSettings,
     SmtpSecurity,
+    ValidationMode,
     parse_field,
 )
 
@@ -32,6 +33,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     # Authorize.Net's own limit for duplicateWindow.
     "duplicate_window_seconds": (0, 28_800),
     "smtp_port": (1, 65_535),
+    "link_server_port": (1, 65_535),
 }
 
 # Lengths follow the columns the values end up in (OutboundEmail.from_name, etc.).
@@ -43,6 +45,9 @@ _MAX_LENGTHS = {
     "profile_request_body_template": 20_000,
     "smtp_username": 254,
     "link_server_public_url": 500,
+    "link_server_bind_address": 253,
+    "link_server_tls_certificate": 1000,
+    "link_server_tls_key": 1000,
 }
 _SINGLE_LINE = (
     "company_name",
@@ -51,6 +56,9 @@ _SINGLE_LINE = (
     "profile_request_subject_template",
     "smtp_username",
     "link_server_public_url",
+    "link_server_bind_address",
+    "link_server_tls_certificate",
+    "link_server_tls_key",
 )
 
 # Deliberately plain: one @, no spaces or display names, a dotted domain. Anything a
@@ -82,6 +90,10 @@ def _type_problems(settings: SharedSettings) -> dict[str, str]:
         elif field.name == "smtp_security":
             if not isinstance(value, SmtpSecurity):
                 allowed = ", ".join(e.value for e in SmtpSecurity)
+                problems[field.name] = f"{label} must be one of: {allowed}."
+        elif field.name == "gateway_validation_mode":
+            if not isinstance(value, ValidationMode):
+                allowed = ", ".join(e.value for e in ValidationMode)
                 problems[field.name] = f"{label} must be one of: {allowed}."
         elif not isinstance(value, str):
             problems[field.name] = f"{label} must be text."
@@ -169,11 +181,18 @@ def _credential_problem(name: str, value: str) -> str | None:
     return None
 
 
+def _bind_address_problem(name: str, value: str) -> str | None:
+    if not value or not _HOST.fullmatch(value.strip("[]") if ":" in value else value):
+        return f"{LABELS[name]} must be an address to listen on, such as 127.0.0.1 or 0.0.0.0."
+    return None
+
+
 # Rules about one field alone: (field name, value) -> problem or None.
 _FIELD_RULES: dict[str, Callable[[str, Any], str | None]] = {
     "email_from_address": _email_problem,
     "smtp_host": _smtp_host_problem,
     "link_server_public_url": _public_url_problem,
+    "link_server_bind_address": _bind_address_problem,
     "currency": _currency_problem,
     "profile_request_subject_template": _template_problem,
     "profile_request_body_template": _template_problem,
@@ -209,6 +228,15 @@ def _cross_field_problems(settings: SharedSettings) -> dict[str, str]:
                 problems[name] = (
                     f"{LABELS[name]} is required for the {environment.value} environment."
                 )
+    if bool(settings.link_server_tls_certificate) != bool(settings.link_server_tls_key):
+        missing = (
+            "link_server_tls_key"
+            if settings.link_server_tls_certificate
+            else "link_server_tls_certificate"
+        )
+        problems[missing] = (
+            f"{LABELS[missing]} is needed too: TLS takes a certificate and its private key."
+        )
     url = settings.link_server_public_url
     if environment is GatewayEnvironment.PRODUCTION and url and urlsplit(url).scheme != "https":
         problems["link_server_public_url"] = (

@@ -42,6 +42,9 @@ AUDITED_VALUES = frozenset(
         "smtp_security",
         "smtp_port",
         "currency",
+        "gateway_validation_mode",
+        "link_server_bind_address",
+        "link_server_port",
     }
 )
 
