@@ -6,12 +6,18 @@ own ``AppContext`` with a temporary database and a frozen clock.
 """
 
 from w365desk.app.context import AppContext, build_app
-from w365desk.app.gateway_choice import ENVIRONMENT_LABELS, GatewayConnection, connect_gateway
+from w365desk.app.gateway_choice import (
+    ENVIRONMENT_LABELS,
+    GatewayConnection,
+    GatewayHolder,
+    connect_gateway,
+)
 
 __all__ = [
     "ENVIRONMENT_LABELS",
     "AppContext",
     "GatewayConnection",
+    "GatewayHolder",
     "build_app",
     "connect_gateway",
 ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from w365desk.app.gateway_choice import GatewayConnection, connect_gateway
+from w365desk.app.gateway_choice import GatewayConnection, GatewayHolder, connect_gateway
 from w365desk.app.window_layout import DesktopWindowLayout
 from w365desk.clock import Clock, SystemClock
 from w365desk.db.engine import make_engine, make_session_factory
@@ -42,7 +42,7 @@ class AppContext:
     secrets: SecretStore
     services: Services
     window_layout: DesktopWindowLayout
-    gateway_connection: GatewayConnection
+    gateways: GatewayHolder
     _closed: bool = field(default=False, repr=False)
 
     def __repr__(self) -> str:
@@ -52,9 +52,13 @@ class AppContext:
         )
 
     @property
+    def gateway_connection(self) -> GatewayConnection:
+        return self.gateways.connection
+
+    @property
     def gateway(self) -> Gateway | None:
         """The payment gateway, or None until Settings make one usable."""
-        return self.gateway_connection.gateway
+        return self.gateways.current()
 
     @property
     def database_label(self) -> str:
@@ -68,7 +72,7 @@ class AppContext:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self.gateway_connection.close()
+            self.gateways.close()
             self.engine.dispose()
 
 
@@ -90,14 +94,15 @@ def build_app(
         upgrade(engine)
         session_factory = make_session_factory(engine)
         log.info("database ready at %s", redact_database_url(url))
-        services = Services.build(session_factory, clock)
-        gateway_connection = connect_gateway(
-            services.shared_settings.load(), secrets, clock, data_dir() / "sandbox"
+        holder = GatewayHolder(GatewayConnection.not_started())
+        services = Services.build(session_factory, clock, gateway=holder.current)
+        holder.replace(
+            connect_gateway(services.shared_settings.load(), secrets, clock, data_dir() / "sandbox")
         )
     except Exception:
         engine.dispose()
         raise
-    log.info("gateway: %s", gateway_connection.description)
+    log.info("gateway: %s", holder.connection.description)
     return AppContext(
         database_url=url,
         engine=engine,
@@ -107,5 +112,5 @@ def build_app(
         secrets=secrets,
         services=services,
         window_layout=DesktopWindowLayout(desktop),
-        gateway_connection=gateway_connection,
+        gateways=holder,
     )

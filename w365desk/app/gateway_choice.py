@@ -9,6 +9,7 @@ protocol either way.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,10 @@ class GatewayConnection:
     sandbox: SandboxServer | None
     description: str
 
+    @classmethod
+    def not_started(cls) -> GatewayConnection:
+        return cls(GatewayEnvironment.OFFLINE_SANDBOX, None, None, "Gateway: starting…")
+
     @property
     def ready(self) -> bool:
         return self.gateway is not None
@@ -45,6 +50,32 @@ class GatewayConnection:
             self.gateway.close()
         if self.sandbox is not None:
             self.sandbox.stop()
+
+
+class GatewayHolder:
+    """The gateway connection in use, which Settings can replace while the app runs
+    (switching environment or keys); services ask it for the current gateway each time."""
+
+    def __init__(self, connection: GatewayConnection) -> None:
+        self._lock = threading.Lock()
+        self._connection = connection
+
+    @property
+    def connection(self) -> GatewayConnection:
+        with self._lock:
+            return self._connection
+
+    def current(self) -> Gateway | None:
+        return self.connection.gateway
+
+    def replace(self, connection: GatewayConnection) -> None:
+        with self._lock:
+            old, self._connection = self._connection, connection
+        if old is not connection:
+            old.close()
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def connect_gateway(

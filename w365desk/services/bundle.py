@@ -17,7 +17,13 @@ from w365desk.services.accounts import (
     AccountQueries,
     ContactEditor,
 )
+from w365desk.services.payment_profiles import PaymentProfileQueries, PaymentProfiles
+from w365desk.services.payment_profiles.gateway_access import GatewayAccess, GatewayProvider
 from w365desk.services.shared_settings import SharedSettingsStore
+
+
+def _no_gateway() -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -27,13 +33,28 @@ class Services:
     account_queries: AccountQueries
     importer: AccountImporter
     shared_settings: SharedSettingsStore
+    payment_profiles: PaymentProfiles
+    payment_profile_queries: PaymentProfileQueries
+    gateway_access: GatewayAccess
 
     @classmethod
-    def build(cls, session_factory: sessionmaker[Session], clock: Clock) -> Services:
+    def build(
+        cls,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        gateway: GatewayProvider = _no_gateway,
+    ) -> Services:
+        """``gateway`` gives the gateway in use (None until Settings make one usable)."""
+        shared_settings = SharedSettingsStore(session_factory, clock)
+        access = GatewayAccess(session_factory, clock, gateway, shared_settings.load)
+        profile_queries = PaymentProfileQueries(session_factory, clock)
         return cls(
-            accounts=AccountEditor(session_factory, clock),
+            accounts=AccountEditor(session_factory, clock, after_update=access.follow_account),
             contacts=ContactEditor(session_factory, clock),
             account_queries=AccountQueries(session_factory),
             importer=AccountImporter(session_factory, clock),
-            shared_settings=SharedSettingsStore(session_factory, clock),
+            shared_settings=shared_settings,
+            payment_profiles=PaymentProfiles(access, profile_queries),
+            payment_profile_queries=profile_queries,
+            gateway_access=access,
         )

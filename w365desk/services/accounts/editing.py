@@ -8,7 +8,8 @@ transaction as the change itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +37,9 @@ from w365desk.services.accounts.numbers import (
 from w365desk.services.accounts.views import AccountView, to_account_view
 from w365desk.services.actors import Actor
 from w365desk.services.audit import record_audit
-from w365desk.services.errors import ConflictError, FieldProblem, ValidationError
+from w365desk.services.errors import ConflictError, FieldProblem, ServiceError, ValidationError
+
+log = logging.getLogger(__name__)
 
 # Another desktop can take an allocated number before our insert commits; the unique
 # constraint refuses it and create_account retries with a fresh number this many times.
@@ -44,11 +47,23 @@ _AUTO_NUMBER_ATTEMPTS = 3
 
 
 class AccountEditor:
-    """Account use cases; one transaction each, every change audited."""
+    """Account use cases; one transaction each, every change audited.
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    ``after_update`` is told the id of each account whose details changed, after the
+    change committed (the gateway keeps a copy of the name, number and email). Its
+    failure never undoes the change: it is logged, and a later Sync repeats it.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        *,
+        after_update: Callable[[int], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._clock = clock
+        self._after_update = after_update
 
     def create_account(
         self, data: AccountInput, contacts: Sequence[ContactInput] = (), *, actor: Actor
@@ -127,6 +142,7 @@ class AccountEditor:
         being silently overwritten. Nothing changed means nothing written.
         """
         clean = data.validate()
+        changed_details = False
         try:
             with self._session_factory.begin() as session:
                 account = lock_account(session, account_id)
@@ -141,6 +157,7 @@ class AccountEditor:
                         raise ConflictError(duplicate_number_message(clean.number), field="number")
                     changed["number"] = {"from": account.number, "to": clean.number}
                 if changed:
+                    changed_details = bool({"name", "number", "primary_email"} & set(changed))
                     old_number = account.number
                     apply(account, account_column_values(clean))
                     if clean.number:
@@ -155,13 +172,21 @@ class AccountEditor:
                         account.id,
                         {"number": old_number, "changes": changed},
                     )
-                return to_account_view(account, account.contacts)
+                view = to_account_view(account, account.contacts)
         except IntegrityError as error:
             if clean.number and is_account_number_conflict(error):
                 raise ConflictError(
                     duplicate_number_message(clean.number), field="number"
                 ) from None
             raise
+        if changed_details and self._after_update is not None:
+            try:
+                self._after_update(view.id)
+            except ServiceError as error:
+                log.warning(
+                    "account %s saved; its gateway copy not updated: %s", view.number, error
+                )
+        return view
 
     def deactivate_account(self, account_id: int, *, actor: Actor) -> AccountView:
         """Hide the account from lists, searches and charging; history stays intact."""
