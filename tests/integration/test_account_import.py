@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from w365desk.clock import FrozenClock
 from w365desk.db.models import Account, AuditEvent, Contact
-from w365desk.services.accounts.importing import EXAMPLE_CSV, AccountImporter, ImportReport
+from w365desk.services.accounts.importing import (
+    EXAMPLE_CSV,
+    AccountImporter,
+    ImportReport,
+    OnExisting,
+)
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
 from w365desk.services.actors import Actor
 from w365desk.services.bundle import Services
@@ -159,11 +164,13 @@ def test_imported_rows_hold_exactly_what_the_service_stores(
             ContactInput("Bob", "Ray", email="Bob.Ray@Example.COM"),
         ],
         actor=IMPORTER,
+        allow_duplicates=True,  # the same customer twice, on purpose
     )
     services.accounts.create_account(
         AccountInput(name="No Email Ltd", number="SVC-2"),
         contacts=[ContactInput("Cy")],
         actor=IMPORTER,
+        allow_duplicates=True,
     )
 
     for imported, typed in (("IMP-1", "SVC-1"), ("IMP-2", "SVC-2")):
@@ -227,7 +234,7 @@ def test_every_problem_is_reported_with_its_line(
     before = _counts(session_factory)
     rows = [
         HEADER,  # 1
-        "OLD-1,Existing Again,,,,,,,,,,,,,,,",  # 2 duplicate of a stored number
+        "OLD-1,Existing Again,,,,,,,,,,,,,,,",  # 2 a stored number: a match, not a problem
         ",,,,,,,,,,,Orphan,Contact,,,,",  # 3 no account
         "B-1,Beta,ap@beta,,,,,,,,,,,,,,",  # 4 bad account email
         "B-1,Beta Renamed,,,,,,,,,,,,,,,",  # 5 conflicting account data
@@ -245,7 +252,6 @@ def test_every_problem_is_reported_with_its_line(
     ]
     report = importer.import_accounts_csv(io.StringIO("\n".join(rows) + "\n"), actor=IMPORTER)
     assert _problems(report) == [
-        (2, "Account number OLD-1 already exists in the database."),
         (
             3,
             "Account name is required. To add a contact to an account above, repeat its "
@@ -289,7 +295,7 @@ def test_every_problem_is_reported_with_its_line(
             "with a letter or digit.",
         ),
     ]
-    assert report.problems[0].column == "account_number"
+    assert report.problems[0].column == "account_name"
     assert report.problems[-1].column == "account_number"
     assert all("4111" not in str(problem) for problem in report.problems)
     assert (report.accounts_created, report.contacts_created) == (0, 0)
@@ -413,3 +419,73 @@ def test_the_documented_example_imports_as_described(importer: AccountImporter) 
     report = importer.import_accounts_csv(io.StringIO(EXAMPLE_CSV), actor=IMPORTER, dry_run=True)
     assert report.ok, _problems(report)
     assert (report.accounts_created, report.contacts_created) == (2, 2)
+
+
+def test_importing_the_same_file_twice_never_doubles_the_accounts(
+    importer: AccountImporter, services: Services, session_factory: sessionmaker[Session]
+) -> None:
+    text = (
+        "account_number,account_name,email,city,contact_first_name,contact_email\n"
+        "NW-1,Northwind,ap@northwind.example,Seattle,Nancy,nancy@northwind.example\n"
+        ",Contoso Holdings,billing@contoso.example,Austin,Cy,cy@contoso.example\n"
+        ",Fresh Co,fresh@fresh.example,Boise,,\n"
+    )
+    first = importer.import_accounts_csv(io.StringIO(text), actor=IMPORTER)
+    assert first.ok and first.accounts_created == 3 and first.matches == ()
+    before = _counts(session_factory)
+
+    again = importer.import_accounts_csv(io.StringIO(text), actor=IMPORTER)
+    assert again.awaiting_decision and not again.ok
+    assert [(m.line, m.account_number, m.reason) for m in again.matches] == [
+        (2, "NW-1", "the same account number"),
+        (3, again.matches[1].account_number, "the same name and email"),
+        (4, again.matches[2].account_number, "the same name and email"),
+    ]
+    assert "is already account NW-1 (Northwind)" in str(again.matches[0])
+    assert _counts(session_factory) == before  # nothing written while asking
+
+    skipped = importer.import_accounts_csv(
+        io.StringIO(text), actor=IMPORTER, on_existing=OnExisting.SKIP
+    )
+    assert skipped.ok and (skipped.accounts_created, skipped.accounts_skipped) == (0, 3)
+    assert _counts(session_factory) == before
+
+
+def test_update_fills_existing_accounts_in_from_the_file(
+    importer: AccountImporter, services: Services
+) -> None:
+    importer.import_accounts_csv(
+        io.StringIO(
+            "account_number,account_name,city,contact_first_name,contact_email\n"
+            "NW-1,Northwind,Seattle,Nancy,nancy@northwind.example\n"
+        ),
+        actor=IMPORTER,
+    )
+    updated = importer.import_accounts_csv(
+        io.StringIO(
+            "account_number,account_name,city,phone,contact_first_name,contact_email\n"
+            "NW-1,Northwind Traders,,+1 206 555 0100,Nancy,nancy@northwind.example\n"
+            "NW-1,,,,Andrew,andrew@northwind.example\n"
+            "LT-2,Litware,Denver,,,\n"
+        ),
+        actor=IMPORTER,
+        on_existing=OnExisting.UPDATE,
+    )
+    assert updated.ok, _problems(updated)
+    assert (updated.accounts_updated, updated.accounts_created, updated.contacts_created) == (
+        1,
+        1,
+        1,
+    )
+    northwind = services.account_queries.get_account_by_number("NW-1")
+    # Given columns replace what is stored; blank ones keep it.
+    assert (northwind.name, northwind.city, northwind.phone) == (
+        "Northwind Traders",
+        "Seattle",
+        "+1 206 555 0100",
+    )
+    assert sorted(c.email or "" for c in northwind.contacts) == [
+        "andrew@northwind.example",
+        "nancy@northwind.example",
+    ]
+    assert [r.number for r in services.account_queries.search("andrew@north")] == ["NW-1"]

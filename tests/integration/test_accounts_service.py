@@ -18,7 +18,12 @@ from w365desk.services.accounts import AccountOrder
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
 from w365desk.services.actors import Actor
 from w365desk.services.bundle import Services
-from w365desk.services.errors import ConflictError, NotFoundError, ValidationError
+from w365desk.services.errors import (
+    ConflictError,
+    NotFoundError,
+    PossibleDuplicates,
+    ValidationError,
+)
 
 ACTOR = "alice"
 STAFF = Actor.staff(ACTOR)
@@ -568,3 +573,45 @@ def test_list_accounts_orders_and_pages(services: Services, clock: FrozenClock) 
     )
     assert services.account_queries.count_accounts() == 2
     assert services.account_queries.count_accounts(status=None) == 3
+
+
+def test_a_lookalike_account_asks_first_and_names_the_match(
+    services: Services, session_factory: sessionmaker[Session]
+) -> None:
+    contoso = services.accounts.create_account(
+        AccountInput(name="Contoso Holdings", primary_email="ap@contoso.example"), actor=STAFF
+    )
+    with pytest.raises(PossibleDuplicates) as same_name:
+        services.accounts.create_account(AccountInput(name="  contoso   HOLDINGS "), actor=STAFF)
+    [match] = same_name.value.matches
+    assert (match.id, match.number, match.reason) == (contoso.id, contoso.number, "the same name")
+    assert f"Account {contoso.number} (Contoso Holdings) already has the same name" in str(
+        same_name.value
+    )
+    with pytest.raises(PossibleDuplicates) as same_email:
+        services.accounts.create_account(
+            AccountInput(name="Contoso Group", primary_email="AP@contoso.example"), actor=STAFF
+        )
+    assert same_email.value.matches[0].reason == "the same email"
+    assert same_email.value.field == "primary_email"
+    assert services.account_queries.count_accounts() == 1  # nothing saved while asking
+
+    # Staff looked: it is another customer.
+    twin = services.accounts.create_account(
+        AccountInput(name="Contoso Holdings"), actor=STAFF, allow_duplicates=True
+    )
+    # Editing one of two same-named accounts does not ask again, unless name or email change.
+    services.accounts.update_account(
+        twin.id, dataclasses.replace(AccountInput.from_view(twin), city="Austin"), actor=STAFF
+    )
+    other = services.accounts.create_account(AccountInput(name="Fabrikam"), actor=STAFF)
+    with pytest.raises(PossibleDuplicates):
+        services.accounts.update_account(
+            other.id,
+            dataclasses.replace(AccountInput.from_view(other), primary_email="ap@contoso.example"),
+            actor=STAFF,
+        )
+    # An inactive account is history, not a lookalike.
+    services.accounts.deactivate_account(contoso.id, actor=STAFF)
+    services.accounts.deactivate_account(twin.id, actor=STAFF)
+    services.accounts.create_account(AccountInput(name="Contoso Holdings"), actor=STAFF)

@@ -156,6 +156,7 @@ def test_demo_rows_hold_exactly_what_the_service_stores(
             dataclasses.replace(AccountInput.from_view(view), number=f"TYPED-{index}"),
             contacts=[ContactInput.from_view(contact) for contact in view.contacts],
             actor=Actor.staff("alice"),
+            allow_duplicates=True,  # the same customer twice, on purpose
         )
         assert _stored(session_factory, typed.id) == _stored(session_factory, view.id)
 

@@ -66,6 +66,32 @@ class ConflictError(ServiceError):
         self.field = field
 
 
+@dataclass(frozen=True)
+class SimilarAccount:
+    """An active account that looks like the one being saved."""
+
+    id: int
+    number: str
+    name: str
+    email: str | None
+    reason: str  # "the same name" / "the same email"
+
+
+class PossibleDuplicates(ConflictError):
+    """The account being saved has the name or email of an active account; saving it
+    anyway is staff's call (``allow_duplicates=True``)."""
+
+    def __init__(self, matches: Sequence[SimilarAccount]) -> None:
+        self.matches = tuple(matches)
+        first = self.matches[0]
+        more = f" (and {len(self.matches) - 1} more)" if len(self.matches) > 1 else ""
+        super().__init__(
+            f"Account {first.number} ({first.name}) already has {first.reason}{more}. "
+            "Is this the same customer?",
+            field="name" if first.reason == "the same name" else "primary_email",
+        )
+
+
 class SensitiveDataError(ServiceError):
     """Something that looks like card data or a secret was about to be stored or logged.
 

@@ -28,6 +28,7 @@ from w365desk.services.accounts.contacts import insert_contact
 from w365desk.services.accounts.derived import refresh_derived_columns
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
 from w365desk.services.accounts.locking import lock_account
+from w365desk.services.accounts.lookalikes import similar_accounts
 from w365desk.services.accounts.numbers import (
     allocate_account_numbers,
     duplicate_number_message,
@@ -37,7 +38,13 @@ from w365desk.services.accounts.numbers import (
 from w365desk.services.accounts.views import AccountView, to_account_view
 from w365desk.services.actors import Actor
 from w365desk.services.audit import record_audit
-from w365desk.services.errors import ConflictError, FieldProblem, ServiceError, ValidationError
+from w365desk.services.errors import (
+    ConflictError,
+    FieldProblem,
+    PossibleDuplicates,
+    ServiceError,
+    ValidationError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +73,26 @@ class AccountEditor:
         self._after_update = after_update
 
     def create_account(
-        self, data: AccountInput, contacts: Sequence[ContactInput] = (), *, actor: Actor
+        self,
+        data: AccountInput,
+        contacts: Sequence[ContactInput] = (),
+        *,
+        actor: Actor,
+        allow_duplicates: bool = False,
     ) -> AccountView:
         """Create an account (number allocated when not given) with its first contacts.
 
         Raises :class:`ValidationError` for bad input (contact fields are named like
-        ``contacts[0].email``) and :class:`ConflictError` for a number already in use.
+        ``contacts[0].email``), :class:`ConflictError` for a number already in use, and
+        :class:`PossibleDuplicates` when an active account has the same name or email
+        (unless ``allow_duplicates``: staff looked and it is another customer).
         """
         account_data = data.validate()
         contact_data = _validate_contacts(contacts)
         attempts = 1 if account_data.number else _AUTO_NUMBER_ATTEMPTS
         for _attempt in range(attempts):
             try:
-                return self._insert_account(account_data, contact_data, actor)
+                return self._insert_account(account_data, contact_data, actor, allow_duplicates)
             except IntegrityError as error:
                 if not is_account_number_conflict(error):
                     raise
@@ -93,10 +107,16 @@ class AccountEditor:
         )
 
     def _insert_account(
-        self, data: AccountInput, contacts: list[ContactInput], actor: Actor
+        self,
+        data: AccountInput,
+        contacts: list[ContactInput],
+        actor: Actor,
+        allow_duplicates: bool,
     ) -> AccountView:
         now = self._clock.now()
         with self._session_factory.begin() as session:
+            if not allow_duplicates:
+                _refuse_lookalikes(session, data, exclude=None)
             if data.number:
                 if existing_account_numbers(session, [data.number]):
                     raise ConflictError(duplicate_number_message(data.number), field="number")
@@ -134,6 +154,7 @@ class AccountEditor:
         *,
         actor: Actor,
         expected_updated_at: datetime | None = None,
+        allow_duplicates: bool = False,
     ) -> AccountView:
         """Replace the account's details with ``data`` (number kept when ``data.number`` is None).
 
@@ -152,6 +173,8 @@ class AccountEditor:
                         "opened it. Reopen it to see their changes, then edit again."
                     )
                 changed = changes(account, clean, ACCOUNT_FIELDS)
+                if not allow_duplicates and {"name", "primary_email"} & set(changed):
+                    _refuse_lookalikes(session, clean, exclude=account_id)
                 if clean.number and clean.number != account.number:
                     if existing_account_numbers(session, [clean.number]):
                         raise ConflictError(duplicate_number_message(clean.number), field="number")
@@ -234,6 +257,12 @@ class AccountEditor:
             entity_id=account_id,
             details=details,
         )
+
+
+def _refuse_lookalikes(session: Session, data: AccountInput, *, exclude: int | None) -> None:
+    matches = similar_accounts(session, data, exclude=exclude)
+    if matches:
+        raise PossibleDuplicates(matches)
 
 
 def _validate_contacts(contacts: Sequence[ContactInput]) -> list[ContactInput]:

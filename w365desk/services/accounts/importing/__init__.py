@@ -17,6 +17,7 @@ from w365desk.services.accounts.importing.fileformat import (
     normalize_column_name,
 )
 from w365desk.services.accounts.importing.importer import AccountImporter
+from w365desk.services.accounts.importing.matching import ExistingMatch, OnExisting
 from w365desk.services.accounts.importing.report import ImportProblem, ImportReport
 
 __all__ = [
@@ -28,7 +29,9 @@ __all__ = [
     "IMPORT_COLUMNS",
     "REQUIRED_COLUMNS",
     "AccountImporter",
+    "ExistingMatch",
     "ImportProblem",
     "ImportReport",
+    "OnExisting",
     "normalize_column_name",
 ]

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from w365desk.services.accounts.importing.fileformat import (
     ACCOUNT_COLUMN_OF,
     ACCOUNT_COLUMNS,
@@ -22,7 +20,6 @@ from w365desk.services.accounts.importing.fileformat import (
 from w365desk.services.accounts.importing.records import parse_header, read_records
 from w365desk.services.accounts.importing.report import ProblemList, shown
 from w365desk.services.accounts.inputs import AccountInput, ContactInput
-from w365desk.services.accounts.numbers import existing_account_numbers
 from w365desk.services.accounts.search import normalize_search_key
 
 
@@ -33,6 +30,8 @@ class AccountPlan:
     first_line: int
     account: AccountInput
     contacts: list[tuple[int, ContactInput]] = field(default_factory=list)
+    # The account fields the file gave a value for (an update changes only those).
+    given: frozenset[str] = frozenset()
     billing_line: int | None = None
     contact_emails: dict[str, int] = field(default_factory=dict)
 
@@ -109,7 +108,7 @@ def _account_for_row(
         elif column == "account_name":
             message = f"Account name is required on the first row of account {account.number}."
         problems.add(line, message, column)
-    plan = AccountPlan(line, account)
+    plan = AccountPlan(line, account, given=frozenset(ACCOUNT_COLUMNS[c] for c in given))
     if not found:
         plans.append(plan)
     # A bad account is still remembered, so its later rows are checked against it
@@ -191,16 +190,3 @@ def _contact_for_row(
             return
         plan.contact_emails[key] = line
     plan.contacts.append((line, contact))
-
-
-def check_existing_numbers(
-    session: Session, plans: list[AccountPlan], problems: ProblemList
-) -> None:
-    first_line = {plan.account.number: plan.first_line for plan in plans if plan.account.number}
-    taken = existing_account_numbers(session, list(first_line))
-    for number in sorted(taken, key=first_line.__getitem__):
-        problems.add(
-            first_line[number],
-            f"Account number {number} already exists in the database.",
-            "account_number",
-        )

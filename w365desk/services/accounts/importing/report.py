@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from w365desk.services.audit import contains_card_number
+
+if TYPE_CHECKING:
+    from w365desk.services.accounts.importing.matching import ExistingMatch
 
 DEFAULT_MAX_PROBLEMS = 100
 
@@ -23,7 +27,7 @@ class ImportProblem:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did (or, with problems or a dry run, would have done)."""
+    """What an import did (or, with problems, a dry run or a question, would have done)."""
 
     rows_read: int
     accounts_created: int
@@ -32,10 +36,16 @@ class ImportReport:
     # Problems found beyond the listed ones (the list is capped to stay readable).
     problems_not_listed: int = 0
     dry_run: bool = False
+    # Rows for accounts the database already has (see matching.OnExisting).
+    matches: tuple[ExistingMatch, ...] = ()
+    # True when nothing was imported because staff must say what to do with the matches.
+    awaiting_decision: bool = False
+    accounts_updated: int = 0
+    accounts_skipped: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.awaiting_decision
 
 
 class ProblemList:
