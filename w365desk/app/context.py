@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from w365desk.app.gateway_choice import GatewayConnection, GatewayHolder, connect_gateway
+from w365desk.app.gateway_choice import (
+    GatewayConnection,
+    GatewayHolder,
+    connect_gateway,
+    test_gateway_keys,
+)
 from w365desk.app.window_layout import DesktopWindowLayout
 from w365desk.clock import Clock, SystemClock
 from w365desk.db.engine import make_engine, make_session_factory
@@ -18,6 +23,7 @@ from w365desk.gui.session import DeskStatus
 from w365desk.locations import data_dir
 from w365desk.services.actors import Actor, current_os_user
 from w365desk.services.bundle import Services
+from w365desk.services.shared_settings import SharedSettingsStore
 from w365desk.settings import (
     SecretStore,
     load_desktop_settings,
@@ -95,10 +101,25 @@ def build_app(
         session_factory = make_session_factory(engine)
         log.info("database ready at %s", redact_database_url(url))
         holder = GatewayHolder(GatewayConnection.not_started())
-        services = Services.build(session_factory, clock, gateway=holder.current)
-        holder.replace(
-            connect_gateway(services.shared_settings.load(), secrets, clock, data_dir() / "sandbox")
+        sandbox_dir = data_dir() / "sandbox"
+        store = SharedSettingsStore(session_factory, clock)
+        secret_store = secrets
+
+        def apply_gateway() -> str:
+            connection = holder.reconnect(
+                lambda: connect_gateway(store.load(), secret_store, clock, sandbox_dir)
+            )
+            return connection.description
+
+        services = Services.build(
+            session_factory,
+            clock,
+            gateway=holder.current,
+            secrets=secrets,
+            test_gateway=lambda draft, key: test_gateway_keys(draft, key, holder.current(), clock),
+            apply_gateway=apply_gateway,
         )
+        holder.replace(connect_gateway(store.load(), secrets, clock, sandbox_dir))
     except Exception:
         engine.dispose()
         raise

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from w365desk.clock import Clock
-from w365desk.gateway import Gateway
+from w365desk.gateway import Gateway, GatewayUnavailable
 from w365desk.gateway.authorizenet import PRODUCTION_URL, SANDBOX_URL, AuthorizeNetGateway
 from w365desk.sandbox.authorizenet import DataDirInUse, SandboxServer, StateFileError
 from w365desk.settings import GatewayEnvironment, SecretName, SecretStore, SharedSettings
@@ -68,6 +69,14 @@ class GatewayHolder:
     def current(self) -> Gateway | None:
         return self.connection.gateway
 
+    def reconnect(self, connect: Callable[[], GatewayConnection]) -> GatewayConnection:
+        """Close the connection in use, then open the one ``connect`` makes (the offline
+        sandbox's data folder can be held by one server at a time)."""
+        with self._lock:
+            self._connection.close()
+            self._connection = connect()
+            return self._connection
+
     def replace(self, connection: GatewayConnection) -> None:
         with self._lock:
             old, self._connection = self._connection, connection
@@ -76,6 +85,31 @@ class GatewayHolder:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def test_gateway_keys(
+    shared: SharedSettings, transaction_key: str, current: Gateway | None, clock: Clock
+) -> None:
+    """Ask the environment ``shared`` names whether these keys work (a GatewayError if
+    not). The offline sandbox is asked through the connection in use."""
+    environment = shared.gateway_environment
+    if environment is GatewayEnvironment.OFFLINE_SANDBOX:
+        if current is None:
+            raise GatewayUnavailable("The offline sandbox is not running on this desk.")
+        current.test_credentials()
+        return
+    url = PRODUCTION_URL if environment is GatewayEnvironment.PRODUCTION else SANDBOX_URL
+    gateway = AuthorizeNetGateway(
+        shared.gateway_api_login_id,
+        transaction_key,
+        url,
+        timeout_s=float(shared.gateway_timeout_seconds),
+        clock=clock,
+    )
+    try:
+        gateway.test_credentials()
+    finally:
+        gateway.close()
 
 
 def connect_gateway(

@@ -6,6 +6,7 @@ bundle serves a member of staff at the desk and a customer on the link server.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,13 +18,27 @@ from w365desk.services.accounts import (
     AccountQueries,
     ContactEditor,
 )
+from w365desk.services.audit.history import AuditQueries
+from w365desk.services.invoices import InvoiceQueries
 from w365desk.services.payment_profiles import PaymentProfileQueries, PaymentProfiles
 from w365desk.services.payment_profiles.gateway_access import GatewayAccess, GatewayProvider
 from w365desk.services.shared_settings import SharedSettingsStore
+from w365desk.services.shared_settings.editing import GatewayTester, SettingsEditor
+from w365desk.settings import SecretStore, SharedSettings
 
 
 def _no_gateway() -> None:
     return None
+
+
+def _cannot_test(_settings: SharedSettings, _key: str) -> None:
+    from w365desk.gateway import GatewayUnavailable
+
+    raise GatewayUnavailable("This desk cannot test gateway keys (no gateway was set up).")
+
+
+def _nothing_to_apply() -> str:
+    return ""
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,9 @@ class Services:
     payment_profiles: PaymentProfiles
     payment_profile_queries: PaymentProfileQueries
     gateway_access: GatewayAccess
+    invoices: InvoiceQueries
+    history: AuditQueries
+    settings: SettingsEditor
 
     @classmethod
     def build(
@@ -43,8 +61,14 @@ class Services:
         session_factory: sessionmaker[Session],
         clock: Clock,
         gateway: GatewayProvider = _no_gateway,
+        *,
+        secrets: SecretStore | None = None,
+        test_gateway: GatewayTester = _cannot_test,
+        apply_gateway: Callable[[], str] = _nothing_to_apply,
     ) -> Services:
-        """``gateway`` gives the gateway in use (None until Settings make one usable)."""
+        """``gateway`` gives the gateway in use (None until Settings make one usable);
+        ``test_gateway`` tries keys typed in Settings, ``apply_gateway`` sets the gateway
+        up again after its settings changed (both from the composition root)."""
         shared_settings = SharedSettingsStore(session_factory, clock)
         access = GatewayAccess(session_factory, clock, gateway, shared_settings.load)
         profile_queries = PaymentProfileQueries(session_factory, clock)
@@ -57,4 +81,12 @@ class Services:
             payment_profiles=PaymentProfiles(access, profile_queries),
             payment_profile_queries=profile_queries,
             gateway_access=access,
+            invoices=InvoiceQueries(session_factory),
+            history=AuditQueries(session_factory),
+            settings=SettingsEditor(
+                shared_settings,
+                secrets or SecretStore(),
+                test_gateway=test_gateway,
+                apply_gateway=apply_gateway,
+            ),
         )

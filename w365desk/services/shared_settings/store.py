@@ -111,6 +111,19 @@ class SharedSettingsStore:
                 )
         return tuple(changes)
 
+    def record_secret_change(self, names: Collection[str], *, actor: Actor) -> None:
+        """Audit that secrets were set or removed: their names only, never a value."""
+        with self._session_factory.begin() as session:
+            record_audit(
+                session,
+                clock=self._clock,
+                actor=actor,
+                action="settings.secrets_updated",
+                entity_type=AUDIT_ENTITY_TYPE,
+                entity_id=None,
+                details={"changed": sorted(str(name) for name in names)},
+            )
+
     def _write_changes(
         self, session: Session, candidates: list[str], wanted: Mapping[str, str]
     ) -> dict[str, tuple[str, str]]:
