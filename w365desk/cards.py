@@ -125,3 +125,28 @@ def check_card_number(text: str) -> str:
             "Please check it for a typo."
         )
     return digits
+
+
+BRAND_LABELS = {
+    VISA: "Visa",
+    MASTERCARD: "Mastercard",
+    AMEX: "American Express",
+    DISCOVER: "Discover",
+    JCB: "JCB",
+    DINERS: "Diners Club",
+}
+
+
+def group_card_digits(text: str) -> str:
+    """The digits of ``text`` grouped as printed on the card: 4-6-5 for American Express
+    and Diners Club (14 digits: 4-6-4), fours for the rest. Anything but digits is dropped."""
+    digits = "".join(c for c in text if c.isascii() and c.isdigit())[:MAX_CARD_DIGITS]
+    brand = card_brand(digits) if len(digits) >= 2 else UNKNOWN
+    cuts: tuple[int, ...] = (4, 10) if brand in (AMEX, DINERS) else (4, 8, 12)
+    groups, start = [], 0
+    for cut in cuts:
+        if len(digits) > cut:
+            groups.append(digits[start:cut])
+            start = cut
+    groups.append(digits[start:])
+    return " ".join(group for group in groups if group)

@@ -19,6 +19,7 @@ from w365desk.services.accounts import (
     ContactEditor,
 )
 from w365desk.services.audit.history import AuditQueries
+from w365desk.services.demo import DemoSeeder
 from w365desk.services.invoices import InvoiceQueries
 from w365desk.services.payment_profiles import PaymentProfileQueries, PaymentProfiles
 from w365desk.services.payment_profiles.gateway_access import GatewayAccess, GatewayProvider
@@ -54,6 +55,7 @@ class Services:
     invoices: InvoiceQueries
     history: AuditQueries
     settings: SettingsEditor
+    demo: DemoSeeder
 
     @classmethod
     def build(
@@ -89,4 +91,5 @@ class Services:
                 test_gateway=test_gateway,
                 apply_gateway=apply_gateway,
             ),
+            demo=DemoSeeder(session_factory, clock),
         )

@@ -24,6 +24,7 @@ from w365desk.settings.secret_store import (
     SecretName,
     SecretSource,
     SecretStore,
+    validated_secret,
 )
 from w365desk.settings.shared import (
     DEFAULT_PROFILE_REQUEST_BODY,
@@ -72,4 +73,5 @@ __all__ = [
     "shared_settings_from_text",
     "shared_settings_problems",
     "validate_shared_settings",
+    "validated_secret",
 ]

@@ -90,7 +90,9 @@ def clean_secret(name: SecretName, value: str) -> str:
     return value.strip("\r\n")
 
 
-def _validated(name: SecretName, value: str) -> str:
+def validated_secret(name: SecretName, value: str) -> str:
+    """The value as it would be stored (pasted whitespace cleaned), or ``SettingsError``
+    saying what is wrong with it."""
     cleaned = clean_secret(name, value)
     label = SECRET_LABELS[name]
     problem: str | None = None
@@ -189,7 +191,7 @@ class SecretStore:
         when there is no keyring to store it in.
         """
         key = secret_name(name)
-        cleaned = _validated(key, value)
+        cleaned = validated_secret(key, value)
         backend = self._require_keyring(key, "store")
         try:
             backend.set_password(SERVICE_NAME, key.value, cleaned)

@@ -328,3 +328,15 @@ def _allocate_invoice_numbers(session: Session, count: int) -> list[str]:
             taken.update(session.scalars(select(Invoice.number).where(Invoice.number.in_(chunk))))
         allocated += [number for number in batch if number not in taken]
     return allocated
+
+
+class DemoSeeder:
+    """Demo customers on request (the first-run offer in the offline sandbox)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        self._session_factory = session_factory
+        self._clock = clock
+
+    def seed(self, *, actor: Actor, accounts: int = 50) -> int:
+        """Add demo customers to an empty database (``DemoDataRefusedError`` otherwise)."""
+        return seed_demo_data(self._session_factory, self._clock, actor=actor, accounts=accounts)

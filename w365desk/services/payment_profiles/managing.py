@@ -22,6 +22,7 @@ from w365desk.services.actors import Actor
 from w365desk.services.audit import record_audit
 from w365desk.services.errors import (
     ConflictError,
+    FieldProblem,
     GatewayRecordMissing,
     NotFoundError,
     PaymentMethodRefused,
@@ -67,6 +68,11 @@ class PaymentProfiles:
         self._queries = queries
 
     # ------------------------------------------------------------------ direct entry
+
+    def problems(self, method: CardEntry | BankEntry, billing: BillingEntry) -> list[FieldProblem]:
+        """Every field problem ``add`` would refuse, checked at once without the gateway
+        (so a form can mark them as soon as Save is pressed)."""
+        return entry_problems(method, billing, self._access.clock.now().date())
 
     def add(
         self,

@@ -26,6 +26,7 @@ from w365desk.settings import (
     SharedSettings,
     SmtpSecurity,
     validate_shared_settings,
+    validated_secret,
 )
 
 # The fields whose change means the gateway in use must be set up again.
@@ -113,6 +114,14 @@ class SettingsEditor:
         store a secret is said with the environment variable to use instead.
         """
         problems = _problems(new)
+        to_store: dict[SecretName, str] = {}
+        for name, value in secrets.items():
+            if value is None or not value.strip():
+                continue
+            try:
+                to_store[name] = validated_secret(name, value)
+            except SettingsError as error:
+                problems += [FieldProblem(field, text) for field, text in error.problems.items()]
         if problems:
             raise ValidationError.from_problems(problems)
         changed_secrets: list[SecretName] = []
@@ -120,8 +129,8 @@ class SettingsEditor:
             for name, value in secrets.items():
                 if value is None:
                     continue
-                if value.strip():
-                    self._secrets.set(name, value.strip())
+                if name in to_store:
+                    self._secrets.set(name, to_store[name])
                 else:
                     self._secrets.delete(name)
                 changed_secrets.append(name)
