@@ -102,17 +102,23 @@ def _demo(force: bool, accounts: int) -> int:
 
 
 def _open_desk() -> AppContext:
-    # Imported here, on the splash's background thread: the SDK and the database
-    # drivers load while the splash already paints.
+    # Imported here, on a background thread: the SDK and the database drivers load
+    # while the main window already paints.
     from w365desk.app import build_app
 
     return build_app()
 
 
 def _gui(self_test: bool) -> int:
+    from w365desk.app.window_layout import DesktopWindowLayout
     from w365desk.gui.main import run_gui
+    from w365desk.locations import data_dir
+    from w365desk.settings import load_desktop_settings
 
-    return run_gui(_open_desk, self_test=self_test)
+    # Only the window's saved layout is read before the first paint; everything else
+    # opens behind it.
+    layout = DesktopWindowLayout(load_desktop_settings())
+    return run_gui(_open_desk, layout, data_folder=str(data_dir()), self_test=self_test)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -73,7 +73,12 @@ class AppContext:
 
     @property
     def status(self) -> DeskStatus:
-        return DeskStatus(database=self.database_label, gateway=self.gateway_connection.description)
+        connection = self.gateway_connection
+        return DeskStatus(
+            database=self.database_label,
+            gateway=connection.description,
+            environment=connection.environment.value,
+        )
 
     def close(self) -> None:
         if not self._closed:

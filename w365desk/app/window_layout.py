@@ -10,6 +10,9 @@ from w365desk.settings import DesktopSettings, SettingsError, save_desktop_setti
 
 log = logging.getLogger(__name__)
 
+# Kept in desktop.json beside the window's own state: each table's column widths and order.
+HEADERS_KEY = "table_headers"
+
 
 class DesktopWindowLayout:
     """``WindowLayoutStore`` over ``desktop.json``; remembers what it last saved."""
@@ -18,10 +21,16 @@ class DesktopWindowLayout:
         self.desktop = desktop
 
     def load(self) -> WindowLayout:
+        headers = self.desktop.extra.get(HEADERS_KEY)
         return WindowLayout(
             geometry=self.desktop.window_geometry,
             state=self.desktop.window_state,
             last_view=self.desktop.last_tab,
+            headers={
+                str(name): value
+                for name, value in (headers.items() if isinstance(headers, dict) else ())
+                if isinstance(value, str)
+            },
         )
 
     def save(self, layout: WindowLayout) -> None:
@@ -30,6 +39,7 @@ class DesktopWindowLayout:
             window_geometry=layout.geometry,
             window_state=layout.state,
             last_tab=layout.last_view,
+            extra={**self.desktop.extra, HEADERS_KEY: dict(layout.headers)},
         )
         try:
             save_desktop_settings(desktop)

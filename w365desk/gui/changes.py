@@ -26,6 +26,7 @@ class Topic(enum.Enum):
 
     ACCOUNTS = "accounts"
     CONTACTS = "contacts"
+    PAYMENT_PROFILES = "payment_profiles"
     SETTINGS = "settings"
 
 

@@ -1,7 +1,8 @@
-"""Start the desktop app: Qt application, splash, the desk session, main window.
+"""Start the desktop app: Qt application, main window, then the desk session.
 
 The session (database, gateway, services) is opened by a function the composition
-root hands in, off the GUI thread, so this module never decides which parts are used.
+root hands in, off the GUI thread, so this module never decides which parts are used,
+and the window is on screen before any of it is ready.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ import logging
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
-from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QApplication, QMessageBox, QSplashScreen
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from w365desk.gui.main_window import MainWindow
-from w365desk.gui.session import DeskSession
-from w365desk.gui.workers import BackgroundRunner
+from w365desk.gui.session import DeskSession, WindowLayoutStore
 from w365desk.locations import resource_path
 
 
@@ -44,44 +44,8 @@ def _arm_self_test(qt_app: QApplication, window: MainWindow, session: DeskSessio
         )
         qt_app.exit(0)
 
-    def timed_out() -> None:
-        print("self-test failed: the main window did not list accounts in time", flush=True)
-        qt_app.exit(1)
-
+    assert window.accounts_page is not None
     window.accounts_page.loaded.connect(passed)
-    QTimer.singleShot(SELF_TEST_TIMEOUT_MS, timed_out)
-
-
-def start_with_splash(qt_app: QApplication, open_session: Callable[[], DeskSession]) -> DeskSession:
-    """Build the app off the GUI thread behind a splash screen.
-
-    Opening a shared database can wait on a migration lock, the keyring may ask to be
-    unlocked and the sandbox has to start: the splash keeps painting meanwhile, so the
-    app never looks hung and is not started a second time.
-    """
-    icon = QPixmap(str(resource_path("resources", "icons", "w365desk.png")))
-    splash = QSplashScreen(icon.scaled(160, 160, Qt.AspectRatioMode.KeepAspectRatio))
-    splash.showMessage(
-        "Opening the database and the payment gateway…",
-        Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
-    )
-    splash.show()
-    outcome: list[DeskSession | Exception] = []
-    waiting = QEventLoop()
-
-    def finish(result: DeskSession | Exception) -> None:
-        outcome.append(result)
-        waiting.quit()
-
-    runner = BackgroundRunner()
-    runner.submit(open_session, finish, finish)
-    if not outcome:  # the job may already have reported
-        waiting.exec()
-    splash.close()
-    result = outcome[0]
-    if isinstance(result, Exception):
-        raise result
-    return result
 
 
 def _application() -> QApplication:
@@ -91,7 +55,19 @@ def _application() -> QApplication:
     return QApplication(sys.argv)
 
 
-def run_gui(open_session: Callable[[], DeskSession], *, self_test: bool = False) -> int:
+def run_gui(
+    open_session: Callable[[], DeskSession],
+    layout: WindowLayoutStore,
+    *,
+    data_folder: str = "",
+    self_test: bool = False,
+) -> int:
+    """Paint the main window at once, open the desk session behind it, then fill it in.
+
+    Opening a shared database can wait on a migration lock, the keyring may ask to be
+    unlocked, the SDK takes a moment to import and the sandbox has to start: all of it
+    runs off the GUI thread while the window already shows (and says it is opening).
+    """
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -99,22 +75,39 @@ def run_gui(open_session: Callable[[], DeskSession], *, self_test: bool = False)
     qt_app.setApplicationName("w365desk")
     qt_app.setOrganizationName("w365desk")
     apply_look(qt_app)
-    try:
-        session = start_with_splash(qt_app, open_session)
-    except Exception as error:  # nothing else can be shown yet: say what failed and stop
+    window = MainWindow(layout, data_folder)
+    window.show()
+    sessions: list[DeskSession] = []
+
+    def opened(session: DeskSession) -> None:
+        sessions.append(session)
+        window.attach(session.services, session.actor, session.status)
+        if self_test:
+            _arm_self_test(qt_app, window, session)
+
+    def failed(error: Exception) -> None:
+        # Nothing can work without the session: say what failed and stop.
         if self_test:
             print(f"self-test failed: {type(error).__name__}: {error}", flush=True)
         else:
             QMessageBox.critical(
-                None, "w365desk could not start", f"{type(error).__name__}: {error}"
+                window.window, "w365desk could not start", f"{type(error).__name__}: {error}"
             )
-        return 1
-    window = MainWindow(session.services, session.actor, session.status, session.window_layout)
+        qt_app.exit(1)
+
+    window.runner.submit(open_session, opened, failed)
     if self_test:
-        _arm_self_test(qt_app, window, session)
-    window.show()
+
+        def timed_out() -> None:
+            print("self-test failed: the main window did not list accounts in time", flush=True)
+            qt_app.exit(1)
+
+        QTimer.singleShot(SELF_TEST_TIMEOUT_MS, timed_out)
     try:
         return qt_app.exec()
     finally:
+        window.window.hide()
+        window.runner.stop()
         window.runner.wait_for_done()
-        session.close()
+        for session in sessions:
+            session.close()

@@ -1,25 +1,30 @@
 """What the desktop front door is handed by the composition root (no Qt here).
 
-The GUI never builds its own parts: ``run_gui`` is given a function that opens a
-``DeskSession``, and the main window gets only the pieces it uses from it.
+The GUI never builds its own parts: ``run_gui`` is given the window layout store (cheap,
+read before the first paint) and a function that opens a ``DeskSession``; the main
+window gets only the pieces it uses from it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
-from w365desk.services.actors import Actor
-from w365desk.services.bundle import Services
+if TYPE_CHECKING:  # the layout store is read before the services are imported
+    from w365desk.services.actors import Actor
+    from w365desk.services.bundle import Services
 
 
 @dataclass(frozen=True)
 class WindowLayout:
-    """The main window as it was left: Qt's saved geometry and state (base64) and the view."""
+    """The main window as it was left: Qt's saved geometry and state (base64), the view,
+    and each table's column widths and order (Qt's saved header state, by table name)."""
 
     geometry: str | None = None
     state: str | None = None
     last_view: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class WindowLayoutStore(Protocol):
@@ -33,10 +38,16 @@ class WindowLayoutStore(Protocol):
 
 @dataclass(frozen=True)
 class DeskStatus:
-    """What the status bar tells staff about where this desk works."""
+    """What the status bar tells staff about where this desk works. ``environment`` is
+    "offline_sandbox", "sandbox" or "production"."""
 
     database: str
     gateway: str
+    environment: str = "offline_sandbox"
+
+    @property
+    def offline(self) -> bool:
+        return self.environment == "offline_sandbox"
 
 
 class DeskSession(Protocol):
@@ -48,8 +59,5 @@ class DeskSession(Protocol):
 
     @property
     def status(self) -> DeskStatus: ...
-
-    @property
-    def window_layout(self) -> WindowLayoutStore: ...
 
     def close(self) -> None: ...
