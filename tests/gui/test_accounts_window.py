@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
+from window_support import accounts, open_main_window, shown_rows
 
 from w365desk.app import AppContext
 from w365desk.gui.main_window import MainWindow
@@ -31,15 +32,12 @@ def _seed(app: AppContext) -> None:
 
 
 def _open(qtbot: QtBot, app: AppContext) -> MainWindow:
-    window = MainWindow(app.services, app.actor, app.status, app.window_layout)
-    qtbot.addWidget(window.window, before_close_func=lambda _w: window.runner.wait_for_done())
-    window.show()
-    return window
+    return open_main_window(qtbot, app)
 
 
 def _names(window: MainWindow) -> list[str]:
-    model = window.accounts_page.model
-    return sorted(model.account_at(row).name for row in range(model.rowCount()))
+    rows = shown_rows(accounts(window).model)
+    return sorted(account.name for account in rows) if rows is not None else ["(loading)"]
 
 
 def test_lists_and_searches_accounts(
@@ -48,16 +46,16 @@ def test_lists_and_searches_accounts(
     _seed(app_context)
     window = _open(qtbot, app_context)
     qtbot.waitUntil(lambda: len(_names(window)) == 3)
-    assert "3 account(s)" in window.accounts_page.results_label.text()
+    assert "3 accounts" in accounts(window).results_label.text()
 
-    window.accounts_page.search_edit.setText("fab-1")
+    accounts(window).search_edit.setText("fab-1")
     qtbot.waitUntil(lambda: _names(window) == ["Fabrikam Inc"])
 
-    window.accounts_page.search_edit.setText("DANA@")
+    accounts(window).search_edit.setText("DANA@")
     qtbot.waitUntil(lambda: _names(window) == ["Contoso Ltd"])
-    assert "match" in window.accounts_page.results_label.text()
+    assert "match" in accounts(window).results_label.text()
 
-    window.accounts_page.search_edit.setText("")
+    accounts(window).search_edit.setText("")
     qtbot.waitUntil(lambda: len(_names(window)) == 3)
     window.window.resize(1100, 600)
     window.window.grab().save(str(artifacts_dir / "main_window_accounts.png"))
@@ -67,7 +65,7 @@ def test_new_account_dialog_creates_account(
     qtbot: QtBot, app_context: AppContext, artifacts_dir: Path
 ) -> None:
     window = _open(qtbot, app_context)
-    dialog = window.accounts_page.open_new_account()
+    dialog = accounts(window).open_new_account()
     dialog.field_edit("name").setText("Tailspin Toys")
     dialog.field_edit("primary_email").setText("billing@tailspin.example")
     dialog.field_edit("first_name").setText("Ari")
@@ -91,7 +89,7 @@ def test_invalid_input_keeps_dialog_open_with_specific_message(
     qtbot: QtBot, app_context: AppContext, artifacts_dir: Path
 ) -> None:
     window = _open(qtbot, app_context)
-    dialog = window.accounts_page.open_new_account()
+    dialog = accounts(window).open_new_account()
     dialog.field_edit("name").setText("Woodgrove Bank")
     dialog.field_edit("primary_email").setText("not-an-email")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -112,7 +110,7 @@ def test_invalid_input_keeps_dialog_open_with_specific_message(
 def test_duplicate_number_is_refused_in_dialog(qtbot: QtBot, app_context: AppContext) -> None:
     _seed(app_context)
     window = _open(qtbot, app_context)
-    dialog = window.accounts_page.open_new_account()
+    dialog = accounts(window).open_new_account()
     dialog.field_edit("name").setText("Another Fabrikam")
     dialog.field_edit("number").setText("fab-1")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -123,25 +121,31 @@ def test_duplicate_number_is_refused_in_dialog(qtbot: QtBot, app_context: AppCon
 def test_edit_and_deactivate_account(qtbot: QtBot, app_context: AppContext) -> None:
     _seed(app_context)
     window = _open(qtbot, app_context)
-    page = window.accounts_page
+    page = accounts(window)
     qtbot.waitUntil(lambda: len(_names(window)) == 3)
     fabrikam = app_context.services.account_queries.get_account_by_number("FAB-1")
-    page.open_account(fabrikam.id)
-    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.dialog.isVisible())
-    dialog = page.dialog
-    assert dialog is not None
+    dialog = page.edit_account(fabrikam)
     assert dialog.field_edit("name").text() == "Fabrikam Inc"
     dialog.field_edit("city").setText("Redmond")
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert app_context.services.account_queries.get_account(fabrikam.id).city == "Redmond"
 
-    page.open_account(fabrikam.id)
-    qtbot.waitUntil(lambda: page.dialog is not dialog and page.dialog is not None)
-    second = page.dialog
-    assert second is not None and second.status_button.text() == "Deactivate"
+    second = page.edit_account(app_context.services.account_queries.get_account(fabrikam.id))
+    assert second.status_button.text() == "Deactivate…"
+    # Deactivating asks first; Cancel (the default) changes nothing.
+    qtbot.mouseClick(second.status_button, Qt.MouseButton.LeftButton)
+    question = second.question
+    assert question is not None and question.isVisible()
+    assert "FAB-1" in question.text()
+    qtbot.mouseClick(question.defaultButton(), Qt.MouseButton.LeftButton)
+    assert app_context.services.account_queries.get_account(fabrikam.id).is_active
+    qtbot.mouseClick(second.status_button, Qt.MouseButton.LeftButton)
+    confirm = second.question
+    assert confirm is not None
+    yes = next(b for b in confirm.buttons() if b.text() == "Deactivate")
     with qtbot.waitSignal(second.saved, timeout=10_000):
-        qtbot.mouseClick(second.status_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _names(window) == ["Contoso Ltd", "Northwind Traders"])
     page.show_inactive.setChecked(True)
     qtbot.waitUntil(lambda: len(_names(window)) == 3)
@@ -227,7 +231,7 @@ def test_csv_import_success_and_refusal(
 
 def test_dialog_cannot_be_dismissed_while_saving(qtbot: QtBot, app_context: AppContext) -> None:
     window = _open(qtbot, app_context)
-    dialog = window.accounts_page.open_new_account()
+    dialog = accounts(window).open_new_account()
     dialog.field_edit("name").setText("Proseware")
     release = threading.Event()
     original = app_context.services.accounts.create_account
@@ -255,10 +259,10 @@ def test_search_keeps_the_exact_number_match_first(qtbot: QtBot, app_context: Ap
         AccountInput(name="Alpha-7 Widgets"), actor=app_context.actor
     )
     window = _open(qtbot, app_context)
-    window.accounts_page.search_edit.setText("alpha-7")
-    qtbot.waitUntil(lambda: "match" in window.accounts_page.results_label.text())
-    assert len(_names(window)) == 2
-    table = window.accounts_page.table
+    accounts(window).search_edit.setText("alpha-7")
+    qtbot.waitUntil(lambda: "match" in accounts(window).results_label.text())
+    qtbot.waitUntil(lambda: len(_names(window)) == 2)
+    table = accounts(window).table
     first_row = table.model().index(0, 1).data()
     assert first_row == "Zeta Partners"
 

@@ -3,45 +3,19 @@ login separate from the From address, and every failure said with whether to ret
 
 from __future__ import annotations
 
-import email
 import shutil
-import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from mail_support import Inbox, free_port, running_inbox
 
 from w365desk.mail import MailDeliveryError, OutgoingMail, SmtpConfig, send_mail
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], Message]] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(
-            (
-                envelope.mail_from,
-                list(envelope.rcpt_tos),
-                email.message_from_bytes(envelope.content),
-            )
-        )
-        return "250 Message accepted"
 
 
 def _authenticator(
@@ -54,25 +28,10 @@ def _authenticator(
     return AuthResult(success=ok, handled=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
-def inbox() -> Iterator[tuple[_Inbox, int]]:
-    handler = _Inbox()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=_free_port(),
-        authenticator=_authenticator,
-        auth_require_tls=False,
-    )
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    with running_inbox(authenticator=_authenticator, auth_require_tls=False) as running:
+        yield running
 
 
 def _mail(**changes: Any) -> OutgoingMail:
@@ -90,7 +49,7 @@ def _mail(**changes: Any) -> OutgoingMail:
 
 
 def test_a_mail_arrives_from_the_email_from_alias_with_text_and_html(
-    inbox: tuple[_Inbox, int],
+    inbox: tuple[Inbox, int],
 ) -> None:
     handler, port = inbox
     send_mail(SmtpConfig("127.0.0.1", port, "none", "apikey", "s3cret-pass", 5.0), _mail())
@@ -103,7 +62,7 @@ def test_a_mail_arrives_from_the_email_from_alias_with_text_and_html(
     assert "text/plain" in types and "text/html" in types
 
 
-def test_wrong_login_is_a_permanent_failure_saying_so(inbox: tuple[_Inbox, int]) -> None:
+def test_wrong_login_is_a_permanent_failure_saying_so(inbox: tuple[Inbox, int]) -> None:
     _handler, port = inbox
     with pytest.raises(MailDeliveryError) as raised:
         send_mail(SmtpConfig("127.0.0.1", port, "none", "apikey", "wrong", 5.0), _mail())
@@ -113,7 +72,7 @@ def test_wrong_login_is_a_permanent_failure_saying_so(inbox: tuple[_Inbox, int])
 
 
 def test_a_refused_address_is_permanent_with_the_servers_reason(
-    inbox: tuple[_Inbox, int],
+    inbox: tuple[Inbox, int],
 ) -> None:
     handler, port = inbox
     handler.refuse.add("nobody@contoso.example")
@@ -128,7 +87,7 @@ def test_a_refused_address_is_permanent_with_the_servers_reason(
 
 def test_a_server_that_is_down_is_temporary() -> None:
     with pytest.raises(MailDeliveryError) as raised:
-        send_mail(SmtpConfig("127.0.0.1", _free_port(), "none", timeout_s=2.0), _mail())
+        send_mail(SmtpConfig("127.0.0.1", free_port(), "none", timeout_s=2.0), _mail())
     assert raised.value.temporary
     assert "could not be reached" in raised.value.message
 
@@ -152,9 +111,9 @@ def test_a_certificate_that_cannot_be_verified_is_refused(self_signed: tuple[Pat
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     controller = Controller(
-        _Inbox(),
+        Inbox(),
         hostname="127.0.0.1",
-        port=_free_port(),
+        port=free_port(),
         tls_context=context,
         require_starttls=True,
     )

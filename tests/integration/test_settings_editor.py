@@ -9,11 +9,10 @@ from pathlib import Path
 
 import keyring
 import pytest
-from aiosmtpd.controller import Controller
 from keyring_double import InMemoryKeyring
+from mail_support import Inbox, free_port, running_inbox
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
-from test_mail_smtp import _free_port, _Inbox
 
 from w365desk.app import build_app
 from w365desk.clock import FrozenClock
@@ -128,16 +127,13 @@ def test_changing_the_gateway_sets_it_up_again_at_once(
 
 
 @pytest.fixture
-def smtp_inbox() -> Iterator[tuple[_Inbox, int]]:
-    handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    with running_inbox() as running:
+        yield running
 
 
 def test_a_test_mail_goes_out_with_the_settings_typed(
-    tmp_path: Path, smtp_inbox: tuple[_Inbox, int]
+    tmp_path: Path, smtp_inbox: tuple[Inbox, int]
 ) -> None:
     handler, port = smtp_inbox
     app = build_app(_url(tmp_path), clock=FrozenClock(), actor=STAFF)
@@ -157,7 +153,7 @@ def test_a_test_mail_goes_out_with_the_settings_typed(
         assert (sender, recipients) == ("billing@northwind.example", ["ops@northwind.example"])
         assert message["From"] == "Northwind Billing <billing@northwind.example>"
 
-        down = dataclasses.replace(draft, smtp_port=_free_port())
+        down = dataclasses.replace(draft, smtp_port=free_port())
         with pytest.raises(MailTestFailed) as raised:
             app.services.settings.send_test_mail(down, None, "ops@northwind.example")
         assert raised.value.temporary and "could not be reached" in raised.value.message
