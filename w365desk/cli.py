@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from w365desk import __version__
+from w365desk.services.demo_limits import MAX_DEMO_ACCOUNTS
 
 if TYPE_CHECKING:
     from w365desk.app import AppContext
@@ -34,9 +35,26 @@ def _build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="bring the database schema to this version")
 
-    demo = commands.add_parser("demo", help="seed realistic demo accounts, contacts and invoices")
+    demo = commands.add_parser(
+        "demo",
+        help="seed realistic demo accounts, contacts and invoices",
+        description=(
+            "Add made-up customers (each with contacts and open invoices) for training and "
+            "trying the app. Limits: only into an empty database unless --force; between 1 "
+            f"and {MAX_DEMO_ACCOUNTS:,} accounts per run; no payment methods are stored and "
+            "nothing is charged (create payment profiles for them in the offline sandbox); "
+            "the names, emails (example.com) and phone numbers (555) are fictional; demo "
+            "records are marked as demo data in the audit trail and are not removed by any "
+            "command, so never seed a database that real customers are kept in."
+        ),
+    )
     demo.add_argument("--force", action="store_true", help="seed even if accounts already exist")
-    demo.add_argument("--accounts", type=int, default=50, help="how many accounts (default 50)")
+    demo.add_argument(
+        "--accounts",
+        type=int,
+        default=50,
+        help=f"how many accounts, 1 to {MAX_DEMO_ACCOUNTS:,} (default 50)",
+    )
 
     commands.add_parser(
         "sandbox",

@@ -60,6 +60,17 @@ def test_demo_seeds_once_then_refuses_without_force(tmp_path: Path) -> None:
     assert forced.returncode == 0, forced.stderr
 
 
+def test_demo_help_states_its_limits(tmp_path: Path) -> None:
+    done = _run(["demo", "--help"], tmp_path)
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    assert "Limits: only into an empty database unless --force" in text
+    assert "10,000 accounts per run" in text and "nothing is charged" in text
+    # Asking for more than the limit is refused with the same number.
+    refused = _run(["demo", "--accounts", "10001"], tmp_path)
+    assert refused.returncode == 1 and "between 1 and 10000" in refused.stderr
+
+
 def test_self_test_opens_the_app_and_lists_accounts(tmp_path: Path) -> None:
     assert _run(["demo", "--accounts", "4"], tmp_path).returncode == 0
     done = _run(["--self-test"], tmp_path)

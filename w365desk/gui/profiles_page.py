@@ -254,7 +254,7 @@ class ProfilesPage(QObject):
         self.model.set_query(
             dataclasses.replace(
                 self.model.query,
-                status=self.status_filter.currentData(),
+                status=ProfileFilter(self.status_filter.currentData()),
                 expiring_within_days=days,
             )
         )

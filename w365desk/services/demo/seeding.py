@@ -33,10 +33,10 @@ from w365desk.services.accounts.inputs import DEFAULT_CURRENCY, AccountInput, Co
 from w365desk.services.accounts.numbers import allocate_account_numbers
 from w365desk.services.actors import Actor
 from w365desk.services.audit import AuditEntry, record_audit_many
+from w365desk.services.demo_limits import MAX_DEMO_ACCOUNTS
 from w365desk.services.errors import ConflictError, ValidationError
 
 DEFAULT_RNG_SEED = 365
-MAX_DEMO_ACCOUNTS = 10_000
 INVOICE_NUMBER_PREFIX = "INV-"
 
 _NAME_FIRST = (
