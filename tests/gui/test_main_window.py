@@ -237,3 +237,25 @@ def test_a_large_list_scrolls_to_its_last_row_and_sorts_over_every_row(
     )
     page.select_account(created.id)
     qtbot.waitUntil(lambda: page.selected_account_id() == created.id, timeout=10_000)
+
+
+def test_keyboard_from_the_list_to_a_payment_profile(qtbot: QtBot, app_context: AppContext) -> None:
+    account = app_context.services.accounts.create_account(
+        AccountInput(name="Tailspin Toys"), actor=app_context.actor
+    )
+    window = open_main_window(qtbot, app_context)
+    page = accounts(window)
+    qtbot.waitUntil(lambda: page.model.row_at(0) is not None, timeout=10_000)
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Down)
+    assert page.selected_account_id() == account.id
+    menu = page.context_menu()
+    assert [a.text() for a in menu.actions() if a.text()][:3] == [
+        "Open\tEnter", "Edit Details…", "Create Payment Profile…",
+    ]  # fmt: skip
+    _action(window, "createProfileAction").trigger()  # Ctrl+P
+    qtbot.waitUntil(lambda: account.id in window.payment_dialogs, timeout=10_000)
+    dialog = window.payment_dialogs[account.id]
+    assert "Tailspin Toys" in dialog.dialog.windowTitle()
+    _action(window, "createProfileAction").trigger()  # again: the same dialog, raised
+    assert len(window.payment_dialogs) == 1
+    dialog.dialog.reject()

@@ -137,6 +137,6 @@ def build_app(
         actor=actor,
         secrets=secrets,
         services=services,
-        window_layout=DesktopWindowLayout(desktop),
+        window_layout=DesktopWindowLayout(),
         gateways=holder,
     )

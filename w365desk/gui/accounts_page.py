@@ -128,6 +128,10 @@ class AccountsPage(QObject):
         self.results_label.setText("Searching…" if self.search_edit.text().strip() else "Loading…")
         self.model.reload()
 
+    def search_now(self) -> None:
+        """Search for what is typed without waiting for the typing pause (Enter)."""
+        self._apply_filter()
+
     def _apply_filter(self) -> None:
         self._debounce.stop()
         query = dataclasses.replace(
@@ -216,6 +220,9 @@ class AccountsPage(QObject):
                 self.table.setFocus()
                 if not self.table.currentIndex().isValid() and self.model.total:
                     self._select_row(0)
+                return True
+            if watched is self.search_edit and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.search_now()
                 return True
             if watched is self.search_edit and event.key() == Qt.Key.Key_Escape:
                 self.search_edit.clear()

@@ -7,6 +7,7 @@ and the window is on screen before any of it is ready.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from w365desk.gui.main_window import MainWindow
+from w365desk.gui.main_window import VIEW_MODULES, MainWindow
 from w365desk.gui.session import DeskSession, WindowLayoutStore
 from w365desk.locations import resource_path
 
@@ -95,7 +96,13 @@ def run_gui(
             )
         qt_app.exit(1)
 
-    window.runner.submit(open_session, opened, failed)
+    def open_behind_the_window() -> DeskSession:
+        session = open_session()
+        for module in VIEW_MODULES:
+            importlib.import_module(module)
+        return session
+
+    window.runner.submit(open_behind_the_window, opened, failed)
     if self_test:
 
         def timed_out() -> None:

@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Signal
 from PySide6.QtGui import QAction
@@ -27,20 +28,24 @@ from PySide6.QtWidgets import (
 )
 
 from w365desk import __version__
-from w365desk.gui.account_window import AccountWindow
-from w365desk.gui.accounts_page import AccountsPage
 from w365desk.gui.changes import Change, DataChanges, Operations, Topic
-from w365desk.gui.payment_dialog import PaymentDialog
-from w365desk.gui.profiles_page import ProfilesPage
 from w365desk.gui.prompts import ask, tell, tell_error
 from w365desk.gui.session import DeskStatus, WindowLayout, WindowLayoutStore
-from w365desk.gui.settings_page import SettingsPage
 from w365desk.gui.uiload import child, load_form
 from w365desk.gui.widgets import ElidedLabel
 from w365desk.gui.workers import BackgroundRunner
-from w365desk.services.accounts import AccountView
-from w365desk.services.actors import Actor
-from w365desk.services.bundle import Services
+
+if TYPE_CHECKING:
+    # The views (and the services under them) load in the background while the
+    # window's first paint is on screen; see VIEW_MODULES and ``attach``.
+    from w365desk.gui.account_window import AccountWindow
+    from w365desk.gui.accounts_page import AccountsPage
+    from w365desk.gui.payment_dialog import PaymentDialog
+    from w365desk.gui.profiles_page import ProfilesPage
+    from w365desk.gui.settings_page import SettingsPage
+    from w365desk.services.accounts import AccountView
+    from w365desk.services.actors import Actor
+    from w365desk.services.bundle import Services
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,15 @@ ENVIRONMENT_BADGES = {
     "production": ("PRODUCTION", "background: #c5221f; color: #ffffff; font-weight: 700;"),
 }
 TABLES = ("accountsTable", "profilesTable")
+# Imported off the GUI thread before ``attach`` (they pull in the services and the
+# database layer), so that neither the first paint nor the window waits for them.
+VIEW_MODULES = (
+    "w365desk.gui.accounts_page",
+    "w365desk.gui.profiles_page",
+    "w365desk.gui.settings_page",
+    "w365desk.gui.account_window",
+    "w365desk.gui.payment_dialog",
+)
 
 
 class MainWindow(QObject):
@@ -98,6 +112,10 @@ class MainWindow(QObject):
 
     def attach(self, services: Services, actor: Actor, status: DeskStatus) -> None:
         """The desk session is open: build the views and let them fill in."""
+        from w365desk.gui.accounts_page import AccountsPage
+        from w365desk.gui.profiles_page import ProfilesPage
+        from w365desk.gui.settings_page import SettingsPage
+
         self._services, self._actor = services, actor
         root = self.window
         self.accounts_page = AccountsPage(
@@ -163,6 +181,7 @@ class MainWindow(QObject):
             "findAction": self._find,
             "openAction": self._open_current,
             "deactivateAction": self._deactivate_current,
+            "createProfileAction": self._create_profile_for_current,
             "accountsViewAction": lambda: self.open_view("accountsTab"),
             "profilesViewAction": lambda: self.open_view("profilesTab"),
             "settingsViewAction": lambda: self.open_view("settingsTab"),
@@ -195,6 +214,17 @@ class MainWindow(QObject):
             self.profiles_page.open_selected_account()
         elif self.accounts_page is not None:
             self.accounts_page.open_selected()
+
+    def _create_profile_for_current(self) -> None:
+        """Create Payment Profile for the account selected in the view shown."""
+        if self.current_view() == "profilesTab" and self.profiles_page is not None:
+            profile = self.profiles_page.selected()
+            if profile is not None:
+                self.create_payment_profile(profile.account_id)
+        elif self.accounts_page is not None:
+            account_id = self.accounts_page.selected_account_id()
+            if account_id is not None:
+                self.create_payment_profile(account_id)
 
     def _deactivate_current(self) -> None:
         if self.current_view() == "profilesTab" and self.profiles_page is not None:
@@ -235,6 +265,8 @@ class MainWindow(QObject):
         )
 
     def _show_account(self, view: AccountView) -> AccountWindow:
+        from w365desk.gui.account_window import AccountWindow
+
         assert self._services is not None and self._actor is not None
         window = AccountWindow(view, self._services, self._actor, self.operations, self.window)
         window.payment_requested.connect(self.create_payment_profile)
@@ -261,6 +293,8 @@ class MainWindow(QObject):
         )
 
     def _open_payment_dialog(self, view: AccountView) -> PaymentDialog:
+        from w365desk.gui.payment_dialog import PaymentDialog
+
         assert self._services is not None and self._actor is not None
         parent = self.account_windows.get(view.id)
         dialog = PaymentDialog(
