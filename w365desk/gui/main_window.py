@@ -296,14 +296,9 @@ class MainWindow(QObject):
         from w365desk.gui.payment_dialog import PaymentDialog
 
         assert self._services is not None and self._actor is not None
-        parent = self.account_windows.get(view.id)
-        dialog = PaymentDialog(
-            view,
-            self._services,
-            self._actor,
-            self.operations,
-            parent.dialog if parent is not None else self.window,
-        )
+        # Owned by the main window, not the account page: closing the page must not
+        # take half-typed payment details with it.
+        dialog = PaymentDialog(view, self._services, self._actor, self.operations, self.window)
         dialog.open_settings_requested.connect(lambda: self.open_settings("gateway"))
         dialog.dialog.finished.connect(lambda _result: self.payment_dialogs.pop(view.id, None))
         self.payment_dialogs[view.id] = dialog

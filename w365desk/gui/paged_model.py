@@ -39,7 +39,9 @@ class Column(Generic[Row]):
 
 
 class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
-    """``count(query)`` and ``rows(query, offset, limit)`` run on the background pool."""
+    """``count(query)`` and ``rows(query, offset, limit, total)`` run on the background
+    pool; ``total`` is the count the model holds, None while it is not known (so a page
+    far down the list need not be counted again)."""
 
     # The true number of rows, each time a count arrives.
     counted = Signal(int)
@@ -51,7 +53,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
         operations: Operations,
         columns: Sequence[Column[Row]],
         count: Callable[[Query], int],
-        rows: Callable[[Query, int, int], list[Row]],
+        rows: Callable[[Query, int, int, int | None], list[Row]],
         query: Query,
         *,
         sorted_by: Callable[[Query, Any, bool], Query] | None = None,
@@ -71,6 +73,8 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
         self._total = 0
         self._pages: dict[int, list[Row]] = {}
         self._requested: set[int] = set()
+        # Pages that arrived for the current query before its count did.
+        self._early: dict[int, list[Row]] = {}
         self._generation = 0
         self.loading = False
         self.failure: str | None = None
@@ -82,23 +86,32 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
         self.reload()
 
     def reload(self) -> None:
-        """Count again and forget every page (after a search, a sort or a data change)."""
+        """Count again and forget every page (after a search, a filter or a data change).
+
+        The first page is asked for together with the count, so the first rows show as
+        soon as the slower of the two answers.
+        """
         self._generation += 1
         generation = self._generation
         query = self.query
         self.loading = True
+        self._early = {}
 
         def counted(total: int) -> None:
             if generation != self._generation:
                 return
             self.beginResetModel()
             self._total = total
-            self._pages.clear()
-            self._requested.clear()
+            # An empty early page (the rows changed meanwhile) is asked for again.
+            self._pages = {page: rows for page, rows in self._early.items() if rows}
+            self._requested = set(self._pages)
+            self._early = {}
             self.loading = False
             self.failure = None
             self.endResetModel()
             self.counted.emit(total)
+            if 0 in self._pages and total:
+                self.page_loaded.emit(0, len(self._pages[0]))
 
         def failed(error: Exception) -> None:
             if generation == self._generation:
@@ -107,6 +120,18 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
                 self.counted.emit(-1)
 
         self._operations.query(lambda: self._count(query), on_success=counted, on_error=failed)
+        self._fetch(0, generation, query, total=None)  # the count is not known yet
+
+    def resort(self, query: Query) -> None:
+        """The same rows in another order: the count stands, the pages are read again."""
+        self.query = query
+        self._generation += 1
+        self.beginResetModel()
+        self._pages.clear()
+        self._requested.clear()
+        self.endResetModel()
+        if self._total:
+            self._request(0)
 
     @property
     def total(self) -> int:
@@ -134,11 +159,14 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
         if page in self._requested or page * PAGE_SIZE >= self._total:
             return
         self._requested.add(page)
-        generation = self._generation
-        query = self.query
+        self._fetch(page, self._generation, self.query, total=self._total)
 
+    def _fetch(self, page: int, generation: int, query: Query, *, total: int | None) -> None:
         def loaded(items: list[Row]) -> None:
             if generation != self._generation:
+                return
+            if self.loading:  # the count is still on its way: keep the page for it
+                self._early[page] = items
                 return
             self._pages[page] = items
             while len(self._pages) > MAX_CACHED_PAGES:
@@ -159,7 +187,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
                 self.failure = str(error)
 
         self._operations.query(
-            lambda: self._rows(query, page * PAGE_SIZE, PAGE_SIZE),
+            lambda: self._rows(query, page * PAGE_SIZE, PAGE_SIZE, total),
             on_success=loaded,
             on_error=failed,
         )
@@ -205,7 +233,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
         if key is None or self._sorted_by is None:
             return
         descending = order == Qt.SortOrder.DescendingOrder
-        self.set_query(self._sorted_by(self.query, key, descending))
+        self.resort(self._sorted_by(self.query, key, descending))
 
     def column_of(self, sort_key: Any) -> int:
         return next((i for i, c in enumerate(self._columns) if c.sort_key == sort_key), -1)
