@@ -18,7 +18,8 @@ def open_main_window(qtbot: QtBot, app: AppContext, *, data_folder: str = "") ->
     window = MainWindow(app.window_layout, data_folder)
     qtbot.addWidget(window.window, before_close_func=lambda _w: _settle(window))
     window.show()
-    window.attach(app.services, app.actor, app.status)
+    with qtbot.waitSignal(window.attached, timeout=10_000):
+        window.attach(app.services, app.actor, app.status)
     return window
 
 

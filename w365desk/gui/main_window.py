@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -55,6 +55,8 @@ ENVIRONMENT_BADGES = {
     "production": ("PRODUCTION", "background: #c5221f; color: #ffffff; font-weight: 700;"),
 }
 TABLES = ("accountsTable", "profilesTable")
+# Longest the other views wait for the accounts list to show before they are built.
+OTHER_VIEWS_DELAY_MS = 400
 # Imported off the GUI thread before ``attach`` (they pull in the services and the
 # database layer), so that neither the first paint nor the window waits for them.
 VIEW_MODULES = (
@@ -100,6 +102,7 @@ class MainWindow(QObject):
         self.payment_dialogs: dict[int, PaymentDialog] = {}
         self._status = DeskStatus(database="", gateway="")
         self._closing = False
+        self._others_attached = False
         self.question: QMessageBox | None = None
         self.about_box: QMessageBox | None = None
         self._services: Services | None = None
@@ -111,31 +114,49 @@ class MainWindow(QObject):
     # ------------------------------------------------------------------ start-up
 
     def attach(self, services: Services, actor: Actor, status: DeskStatus) -> None:
-        """The desk session is open: build the views and let them fill in."""
+        """The desk session is open: the accounts list first (what staff look at), then,
+        on the next turn of the event loop, the other views; ``attached`` when all are."""
         from w365desk.gui.accounts_page import AccountsPage
-        from w365desk.gui.profiles_page import ProfilesPage
-        from w365desk.gui.settings_page import SettingsPage
 
         self._services, self._actor = services, actor
-        root = self.window
         self.accounts_page = AccountsPage(
-            root, services, actor, self.operations, offer_demo=status.offline
+            self.window, services, actor, self.operations, offer_demo=status.offline
         )
         self.accounts_page.open_requested.connect(self.open_account)
         self.accounts_page.add_payment_requested.connect(self.create_payment_profile)
+        self._status = status
+        self.show_status(status)
+        self._restore_headers(("accountsTable",))
+        self.tabs.setEnabled(True)
+        self.accounts_page.refresh()
+        # The other views are built once the list has shown (building their forms
+        # holds the interpreter, which the list's query needs too), or after a moment
+        # if the database is slow to answer.
+        self._others_attached = False
+        viewport = self.accounts_page.table.viewport()
+        self.accounts_page.loaded.connect(
+            lambda _count: after_next_paint(viewport, self._attach_other_views)
+        )
+        QTimer.singleShot(OTHER_VIEWS_DELAY_MS, self._attach_other_views)
+
+    def _attach_other_views(self) -> None:
+        if self._others_attached:
+            return
+        self._others_attached = True
+        from w365desk.gui.profiles_page import ProfilesPage
+        from w365desk.gui.settings_page import SettingsPage
+
+        services, actor = self._services, self._actor
+        assert services is not None and actor is not None
         self.profiles_page = ProfilesPage(
-            child(root, QWidget, "profilesTab"), services, actor, self.operations
+            child(self.window, QWidget, "profilesTab"), services, actor, self.operations
         )
         self.profiles_page.open_account_requested.connect(self.open_account)
         self.settings_page = SettingsPage(
-            child(root, QWidget, "settingsTab"), services, actor, self.operations
+            child(self.window, QWidget, "settingsTab"), services, actor, self.operations
         )
         self.settings_page.gateway_changed.connect(self._gateway_changed)
-        self._status = status
-        self.show_status(status)
-        self._restore_headers()
-        self.tabs.setEnabled(True)
-        self.accounts_page.refresh()
+        self._restore_headers(("profilesTable",))
         self.profiles_page.refresh()
         self.settings_page.load()
         self.changes.changed.connect(self._data_changed)
@@ -373,10 +394,10 @@ class MainWindow(QObject):
                 if page is not None and page.objectName() == layout.last_view:
                     self.tabs.setCurrentIndex(index)
 
-    def _restore_headers(self) -> None:
+    def _restore_headers(self, names: tuple[str, ...]) -> None:
         headers = self._layout.load().headers
         for name, table in self._tables().items():
-            saved = headers.get(name)
+            saved = headers.get(name) if name in names else None
             header: QHeaderView = table.horizontalHeader()
             if saved:
                 header.restoreState(QByteArray(base64.b64decode(saved)))
@@ -394,6 +415,29 @@ class MainWindow(QObject):
                 },
             )
         )
+
+
+class _NextPaint(QObject):
+    def __init__(self, widget: QWidget, then: Callable[[], object]) -> None:
+        super().__init__(widget)
+        self._then = then
+        widget.installEventFilter(self)
+        widget.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)  # once this paint is on screen
+            self.deleteLater()
+        return False
+
+
+def after_next_paint(widget: QWidget | None, then: Callable[[], object]) -> None:
+    """Run ``then`` just after ``widget`` next paints (at once if there is no widget)."""
+    if widget is None:
+        then()
+    else:
+        _NextPaint(widget, then)
 
 
 def _encoded(saved: QByteArray) -> str:

@@ -73,8 +73,8 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
         self._total = 0
         self._pages: dict[int, list[Row]] = {}
         self._requested: set[int] = set()
-        # Pages that arrived for the current query before its count did.
-        self._early: dict[int, list[Row]] = {}
+        # True while the rows shown are only the first page, which beat the count.
+        self._provisional = False
         self._generation = 0
         self.loading = False
         self.failure: str | None = None
@@ -88,30 +88,32 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
     def reload(self) -> None:
         """Count again and forget every page (after a search, a filter or a data change).
 
-        The first page is asked for together with the count, so the first rows show as
-        soon as the slower of the two answers.
+        The first page is asked for together with the count. Whichever comes first
+        shows: when the page does, its rows show at once (the list holding just them)
+        and the rest of the rows are added when the count arrives, so the first rows
+        never wait for counting a million.
         """
         self._generation += 1
         generation = self._generation
         query = self.query
         self.loading = True
-        self._early = {}
+        self._provisional = False
 
         def counted(total: int) -> None:
             if generation != self._generation:
                 return
-            self.beginResetModel()
-            self._total = total
-            # An empty early page (the rows changed meanwhile) is asked for again.
-            self._pages = {page: rows for page, rows in self._early.items() if rows}
-            self._requested = set(self._pages)
-            self._early = {}
             self.loading = False
             self.failure = None
-            self.endResetModel()
+            if self._provisional:
+                self._provisional = False
+                self._resize(total)
+            else:
+                self.beginResetModel()
+                self._total = total
+                self._pages.clear()
+                self._requested.clear()
+                self.endResetModel()
             self.counted.emit(total)
-            if 0 in self._pages and total:
-                self.page_loaded.emit(0, len(self._pages[0]))
 
         def failed(error: Exception) -> None:
             if generation == self._generation:
@@ -121,6 +123,24 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
 
         self._operations.query(lambda: self._count(query), on_success=counted, on_error=failed)
         self._fetch(0, generation, query, total=None)  # the count is not known yet
+
+    def _show_first_page(self, items: list[Row]) -> None:
+        """The first page arrived before the count: show it as the whole list for now."""
+        self.beginResetModel()
+        self._total = len(items)
+        self._pages = {0: items}
+        self._requested = {0}
+        self._provisional = True
+        self.endResetModel()
+        if items:
+            self.page_loaded.emit(0, len(items))
+
+    def _resize(self, total: int) -> None:
+        """From the first page shown alone to the true count, keeping the page. A reset,
+        not row insertion: a view inserting a million rows takes far longer."""
+        self.beginResetModel()
+        self._total = total
+        self.endResetModel()
 
     def resort(self, query: Query) -> None:
         """The same rows in another order: the count stands, the pages are read again."""
@@ -165,8 +185,8 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
         def loaded(items: list[Row]) -> None:
             if generation != self._generation:
                 return
-            if self.loading:  # the count is still on its way: keep the page for it
-                self._early[page] = items
+            if self.loading:  # the count is still on its way (only page 0 is asked)
+                self._show_first_page(items)
                 return
             self._pages[page] = items
             while len(self._pages) > MAX_CACHED_PAGES:
