@@ -13,6 +13,7 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as NoKeyring
+from keyring_double import InMemoryKeyring
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -107,6 +108,16 @@ def _isolated_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     previous = keyring.get_keyring()
     keyring.set_keyring(NoKeyring())  # tests that need a keyring install their own
     yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[InMemoryKeyring]:
+    """A working keyring for the test, in memory (no test may touch the real one)."""
+    previous = keyring.get_keyring()
+    backend = InMemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
     keyring.set_keyring(previous)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from keyring_double import InMemoryKeyring
 from mail_support import Inbox, running_inbox
@@ -22,15 +21,6 @@ from w365desk.gui.settings_page import PAGES, SettingsPage
 from w365desk.services.shared_settings import GatewayEnvironment, SecretName, SmtpSecurity
 
 SIGNATURE_KEY = "AB12" * 32
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

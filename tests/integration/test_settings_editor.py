@@ -7,7 +7,6 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from keyring_double import InMemoryKeyring
 from mail_support import Inbox, free_port, running_inbox
@@ -28,15 +27,6 @@ from w365desk.settings import (
 )
 
 STAFF = Actor.staff("alice")
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def _url(tmp_path: Path) -> str:

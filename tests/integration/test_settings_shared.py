@@ -7,13 +7,11 @@ import itertools
 import json
 import logging
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from keyring_double import InMemoryKeyring
 from sqlalchemy import Engine, event, func, select
@@ -68,15 +66,6 @@ CUSTOM = SharedSettings(
     link_server_tls_certificate="/etc/w365desk/pay.northwind.example.crt",
     link_server_tls_key="/etc/w365desk/pay.northwind.example.key",
 )
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -12,14 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
@@ -37,6 +35,7 @@ from w365desk.gui.paged_model import Column
 from w365desk.gui.profiles_page import ProfileActions, profile_menu
 from w365desk.gui.prompts import ask, tell_error
 from w365desk.gui.uiload import child, load_form
+from w365desk.gui.widgets import copy_menu, prepare_table
 from w365desk.services.accounts import AccountView, ContactView
 from w365desk.services.actors import Actor
 from w365desk.services.audit.history import HistoryEntry
@@ -106,18 +105,6 @@ def read_account_page(services: Services, account_id: int) -> AccountPageData:
     )
 
 
-def _prepare(table: QTableView, model: QAbstractItemModel, widths: tuple[int, ...]) -> None:
-    table.setModel(model)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    for column, width in enumerate(widths):
-        header.resizeSection(column, width)
-    table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-
-
 class AccountWindow(QObject):
     """Controller for ``ui/account_window.ui`` (a window of its own, not modal)."""
 
@@ -141,6 +128,7 @@ class AccountWindow(QObject):
         self._actor = actor
         self._operations = operations
         self.account = view
+        self._closed = False
         loaded = load_form("account_window.ui", parent)
         assert isinstance(loaded, QDialog)
         self.dialog = loaded
@@ -178,10 +166,27 @@ class AccountWindow(QObject):
         self.history_model: ListTableModel[HistoryEntry] = ListTableModel(
             HISTORY_COLUMNS, parent=self
         )
-        _prepare(self.contacts_table, self.contacts_model, (200, 220, 130, 140, 110))
-        _prepare(self.profiles_table, self.profiles_model, (230, 160, 80, 70, 110, 110))
-        _prepare(self.invoices_table, self.invoices_model, (110, 90, 90, 110, 110, 110, 110))
-        _prepare(self.history_table, self.history_model, (130, 180))
+        prepare_table(
+            self.contacts_table, self.contacts_model, (200, 220, 130, 140, 110), self.contact_menu
+        )
+        prepare_table(
+            self.profiles_table,
+            self.profiles_model,
+            (230, 160, 80, 70, 110, 110),
+            self.profile_menu,
+        )
+        prepare_table(
+            self.invoices_table,
+            self.invoices_model,
+            (110, 90, 90, 110, 110, 110, 110),
+            lambda: copy_menu(self.invoices_table),
+        )
+        prepare_table(
+            self.history_table,
+            self.history_model,
+            (130, 180),
+            lambda: copy_menu(self.history_table),
+        )
 
         self.profile_actions = ProfileActions(loaded, services, actor, operations)
         self.contact_dialog: ContactDialog | None = None
@@ -209,8 +214,6 @@ class AccountWindow(QObject):
                 lambda _checked=False, act=act: self._on_profile(act)
             )
         self.contacts_table.doubleClicked.connect(lambda _index: self.edit_selected_contact())
-        self.contacts_table.customContextMenuRequested.connect(self._contact_menu)
-        self.profiles_table.customContextMenuRequested.connect(self._profile_menu)
         self.contacts_table.installEventFilter(self)
         self.profiles_table.installEventFilter(self)
         self.contacts_table.selectionModel().currentRowChanged.connect(
@@ -243,6 +246,7 @@ class AccountWindow(QObject):
         self.dialog.activateWindow()
 
     def _finished(self, _result: int) -> None:
+        self._closed = True  # reads still on their way find nothing to fill
         self._operations.changes.changed.disconnect(self._data_changed)
         self.closed.emit(self.account.id)
         self.dialog.deleteLater()
@@ -253,7 +257,11 @@ class AccountWindow(QObject):
         self._operations.query(
             lambda: read_account_page(services, account_id),
             on_success=self._show,
-            on_error=lambda error: tell_error(self.dialog, "The account could not be read", error),
+            on_error=lambda error: (
+                None
+                if self._closed
+                else tell_error(self.dialog, "The account could not be read", error)
+            ),
         )
 
     def _data_changed(self, change: Change) -> None:
@@ -261,6 +269,8 @@ class AccountWindow(QObject):
             self.reload()
 
     def _show(self, data: AccountPageData) -> None:
+        if self._closed:
+            return
         self._show_account(data.account)
         self.profiles_model.set_rows(data.profiles)
         self.invoices_model.set_rows(data.invoices)
@@ -461,12 +471,6 @@ class AccountWindow(QObject):
             menu.addAction(action)
         return menu
 
-    def _contact_menu(self, position: QPoint) -> None:
-        index = self.contacts_table.indexAt(position)
-        if index.isValid():
-            self.contacts_table.setCurrentIndex(index)
-        self.contact_menu().popup(self.contacts_table.viewport().mapToGlobal(position))
-
     # ------------------------------------------------------------------ payment methods
 
     def selected_profile(self) -> PaymentProfileView | None:
@@ -480,12 +484,6 @@ class AccountWindow(QObject):
 
     def profile_menu(self) -> QMenu:
         return profile_menu(self.profiles_table, self.selected_profile(), self.profile_actions)
-
-    def _profile_menu(self, position: QPoint) -> None:
-        index = self.profiles_table.indexAt(position)
-        if index.isValid():
-            self.profiles_table.setCurrentIndex(index)
-        self.profile_menu().popup(self.profiles_table.viewport().mapToGlobal(position))
 
     # ------------------------------------------------------------------ keys
 

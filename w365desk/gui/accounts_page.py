@@ -11,12 +11,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -34,13 +33,13 @@ from w365desk.gui.import_dialog import ImportDialog
 from w365desk.gui.import_flow import run_import
 from w365desk.gui.prompts import ask, tell, tell_error
 from w365desk.gui.uiload import child
+from w365desk.gui.widgets import prepare_table, sorted_by_database
 from w365desk.services.accounts import AccountSummary, AccountView
 from w365desk.services.accounts.queries import AccountSort
 from w365desk.services.actors import Actor
 from w365desk.services.bundle import Services
 
 SEARCH_DELAY_MS = 150
-ROW_HEIGHT = 24
 
 
 class AccountsPage(QObject):
@@ -85,21 +84,12 @@ class AccountsPage(QObject):
         self.demo_button.setVisible(offer_demo)
 
         self.model = AccountsTableModel(services.account_queries, operations, self)
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        # Fixed row heights let a million rows scroll as quickly as a hundred.
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(self.model.column_of(AccountSort.NAME), Qt.SortOrder.AscendingOrder)
-        for column, width in enumerate((110, 240, 160, 220, 130, 150, 190)):
-            header.resizeSection(column, width)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
+        prepare_table(
+            self.table, self.model, (110, 240, 160, 220, 130, 150, 190), self.context_menu
+        )
+        sorted_by_database(
+            self.table, self.model.column_of(AccountSort.NAME), Qt.SortOrder.AscendingOrder
+        )
         self.table.doubleClicked.connect(self._open_index)
         self.table.installEventFilter(self)
         self.search_edit.installEventFilter(self)
@@ -232,12 +222,6 @@ class AccountsPage(QObject):
     def focus_search(self) -> None:
         self.search_edit.setFocus()
         self.search_edit.selectAll()
-
-    def _context_menu(self, position: QPoint) -> None:
-        index = self.table.indexAt(position)
-        if index.isValid():
-            self.table.setCurrentIndex(index)
-        self.context_menu().popup(self.table.viewport().mapToGlobal(position))
 
     def context_menu(self) -> QMenu:
         """The table's context menu, for the row selected."""

@@ -10,13 +10,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
-from w365desk.gui.paged_model import Column
+from w365desk.gui.paged_model import Column, column_title
 
 Row = TypeVar("Row")
 _Index = QModelIndex | QPersistentModelIndex
-_DIMMED = QColor("#8a8a8a")
 
 
 class ListTableModel(QAbstractTableModel, Generic[Row]):
@@ -54,18 +52,9 @@ class ListTableModel(QAbstractTableModel, Generic[Row]):
         item = self.row_at(index.row()) if index.isValid() else None
         if item is None:
             return None
-        column = self._columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return column.text(item)
-        if role == Qt.ItemDataRole.ForegroundRole and self._dimmed(item):
-            return _DIMMED
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return self._columns[index.column()].cell(item, role, dimmed=self._dimmed(item))
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section].title
-        return None
+        return column_title(self._columns, section, orientation, role)

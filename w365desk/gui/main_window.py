@@ -276,12 +276,16 @@ class MainWindow(QObject):
         if existing is not None:
             existing.raise_()
             return
-        services, actor = self._services, self._actor
-        if services is None or actor is None:
+        self._with_account(account_id, self._show_account)
+
+    def _with_account(self, account_id: int, then: Callable[[AccountView], object]) -> None:
+        """Read the account in the background, then hand it to ``then``."""
+        services = self._services
+        if services is None:
             return
         self.operations.query(
             lambda: services.account_queries.get_account(account_id),
-            on_success=self._show_account,
+            on_success=then,
             on_error=lambda error: tell_error(self.window, "Could not open the account", error),
         )
 
@@ -304,14 +308,7 @@ class MainWindow(QObject):
             existing.dialog.raise_()
             existing.dialog.activateWindow()
             return
-        services, actor = self._services, self._actor
-        if services is None or actor is None:
-            return
-        self.operations.query(
-            lambda: services.account_queries.get_account(account_id),
-            on_success=self._open_payment_dialog,
-            on_error=lambda error: tell_error(self.window, "Could not open the account", error),
-        )
+        self._with_account(account_id, self._open_payment_dialog)
 
     def _open_payment_dialog(self, view: AccountView) -> PaymentDialog:
         from w365desk.gui.payment_dialog import PaymentDialog

@@ -26,7 +26,7 @@ _Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 100
 # Pages kept in memory; the oldest are dropped as the view moves on.
 MAX_CACHED_PAGES = 40
-_DIMMED = QColor("#8a8a8a")
+DIMMED = QColor("#8a8a8a")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,25 @@ class Column(Generic[Row]):
     # What the query sorts by for this column (None: the column cannot be sorted).
     sort_key: Any = None
     align_right: bool = False
+
+    def cell(self, item: Row, role: int, *, dimmed: bool) -> Any:
+        """What a table model answers for ``item`` in this column, for ``role``."""
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.text(item)
+        if role == Qt.ItemDataRole.ForegroundRole and dimmed:
+            return DIMMED
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+def column_title(
+    columns: Sequence[Column[Any]], section: int, orientation: Qt.Orientation, role: int
+) -> str | None:
+    """A table model's ``headerData``: each column's title across the top."""
+    if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        return columns[section].title
+    return None
 
 
 class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
@@ -224,25 +243,17 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
         if not index.isValid() or index.row() >= self._total:
             return None
         item = self.row_at(index.row())
-        column = self._columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return column.text(item) if item is not None else ""
         if item is None:
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and self._dimmed(item):
-            return _DIMMED
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            in_display = role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+            return "" if in_display else None  # a row whose page is on its way
         if role == Qt.ItemDataRole.UserRole:
             return self._row_id(item)
-        return None
+        return self._columns[index.column()].cell(item, role, dimmed=self._dimmed(item))
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section].title
-        return None
+        return column_title(self._columns, section, orientation, role)
 
     def sort_key_of(self, column: int) -> Any:
         return self._columns[column].sort_key if 0 <= column < len(self._columns) else None

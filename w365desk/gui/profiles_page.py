@@ -10,13 +10,11 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
@@ -31,6 +29,7 @@ from w365desk.gui.changes import Change, Operations, Topic
 from w365desk.gui.paged_model import Column, PagedTableModel
 from w365desk.gui.prompts import ask, tell, tell_error
 from w365desk.gui.uiload import child, load_form
+from w365desk.gui.widgets import prepare_table, sorted_by_database
 from w365desk.services.actors import Actor
 from w365desk.services.bundle import Services
 from w365desk.services.payment_profiles import (
@@ -211,22 +210,15 @@ class ProfilesPage(QObject):
         self.label = child(form, QLabel, "profilesLabel")
         self.actions = ProfileActions(form, services, actor, operations)
         self.model = ProfilesTableModel(services, operations, ProfileListQuery(), self)
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(
-            self.model.column_of(ProfileSort.CREATED_AT), Qt.SortOrder.DescendingOrder
+        prepare_table(
+            self.table,
+            self.model,
+            (240, 150, 120, 60, 70, 150, 70, 110, 110),
+            self.context_menu,
         )
-        for column, width in enumerate((240, 150, 120, 60, 70, 150, 70, 110, 110)):
-            header.resizeSection(column, width)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
+        sorted_by_database(
+            self.table, self.model.column_of(ProfileSort.CREATED_AT), Qt.SortOrder.DescendingOrder
+        )
         self.table.doubleClicked.connect(self._open_index)
         self.table.installEventFilter(self)
         self.status_filter.currentIndexChanged.connect(self._apply_filter)
@@ -309,12 +301,6 @@ class ProfilesPage(QObject):
                 self.deactivate_selected()
                 return True
         return False
-
-    def _context_menu(self, position: QPoint) -> None:
-        index = self.table.indexAt(position)
-        if index.isValid():
-            self.table.setCurrentIndex(index)
-        self.context_menu().popup(self.table.viewport().mapToGlobal(position))
 
     def context_menu(self) -> QMenu:
         return profile_menu(self.table, self.selected(), self.actions, self.open_selected_account)

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import shiboken6
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from w365desk.gui.messages import describe_error
+
+
+def _still_there(parent: QWidget | None) -> QWidget | None:
+    """``parent`` unless its window has closed meanwhile (the answer of background work
+    may arrive after): then the message stands on its own."""
+    return parent if parent is not None and shiboken6.isValid(parent) else None
 
 
 def ask(
@@ -30,7 +37,7 @@ def ask(
         QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question,
         title,
         text,
-        parent=parent,
+        parent=_still_there(parent),
     )
     if informative:
         box.setInformativeText(informative)
@@ -61,7 +68,7 @@ def choose(
     cancel: str = "Cancel",
 ) -> QMessageBox:
     """A question with several answers and Cancel (the default)."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=_still_there(parent))
     if details:
         box.setDetailedText(details)
     actions: dict[QAbstractButton, Callable[[], object]] = {}
@@ -89,7 +96,7 @@ def tell(
         QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information,
         title,
         text,
-        parent=parent,
+        parent=_still_there(parent),
     )
     if details:
         box.setDetailedText(details)

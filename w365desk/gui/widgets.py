@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QAbstractItemModel, QPoint, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QTableView,
+    QWidget,
+)
 
 # An elided label never asks for less than this, so a few characters always show.
 _SMALLEST_WIDTH = 60
@@ -52,3 +62,66 @@ class ElidedLabel(QLabel):
         self.setText(
             self.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideMiddle, room)
         )
+
+
+ROW_HEIGHT = 24
+
+
+def prepare_table(
+    table: QTableView,
+    model: QAbstractItemModel,
+    widths: Sequence[int],
+    menu: Callable[[], QMenu],
+) -> None:
+    """A read-only list: whole rows, fixed row heights (a million rows scroll as fast
+    as a hundred), columns staff can resize, and ``menu`` on right-click, shown for the
+    row under the pointer."""
+    table.setModel(model)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    vertical = table.verticalHeader()
+    vertical.hide()
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(ROW_HEIGHT)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def popup(position: QPoint) -> None:
+        index = table.indexAt(position)
+        if index.isValid():
+            table.setCurrentIndex(index)
+        menu().popup(table.viewport().mapToGlobal(position))
+
+    table.customContextMenuRequested.connect(popup)
+
+
+def sorted_by_database(table: QTableView, column: int, order: Qt.SortOrder) -> None:
+    """Show a sort indicator the model's query starts with (the model sorts, not Qt)."""
+    header = table.horizontalHeader()
+    header.setSortIndicatorShown(True)
+    header.setSortIndicator(column, order)
+
+
+def copy_menu(table: QTableView) -> QMenu:
+    """The context menu of a read-only list: copy the selected row's text."""
+    menu = QMenu(table)
+    action = menu.addAction("Copy Row")
+    index = table.currentIndex()
+    model = table.model()
+    action.setEnabled(index.isValid() and model is not None)
+
+    def copy() -> None:
+        clipboard = QGuiApplication.clipboard()
+        if model is None or clipboard is None:
+            return
+        cells = (
+            str(model.index(index.row(), column).data() or "")
+            for column in range(model.columnCount())
+        )
+        clipboard.setText("\t".join(cells))
+
+    action.triggered.connect(copy)
+    return menu

@@ -246,13 +246,15 @@ class AccountQueries:
         status = None if query.include_inactive else AccountStatus.ACTIVE
         dialect = session.get_bind().dialect.name
         status_filter = _status_filter(status)
-        if dialect == "sqlite":
+        terms = self._terms(query)
+        if dialect == "sqlite" and terms.empty:
             # Nearly every account is active, but SQLite (no ANALYZE on a desktop) takes
             # an equality on an indexed column as narrow: it would read every active
             # row by the status index and sort them all (0.3 s at a million) instead of
-            # walking the sort column's index and stopping at the page.
+            # walking the sort column's index and stopping at the page. (A search is
+            # the opposite: its matches are few, so the text index goes first.)
             status_filter = [func.likely(condition) for condition in status_filter]
-        return [*status_filter, matching_condition(dialect, self._terms(query))]
+        return [*status_filter, matching_condition(dialect, terms)]
 
     def _exact_match(self, session: Session, query: AccountListQuery) -> Any | None:
         number = exact_number(self._terms(query))
