@@ -203,7 +203,7 @@ def test_a_large_list_scrolls_to_its_last_row_and_sorts_over_every_row(
     window = open_main_window(qtbot, large_app)
     page = accounts(window)
     qtbot.waitUntil(lambda: page.model.total == LARGE, timeout=10_000)
-    assert f"{LARGE:,} accounts" in page.results_label.text()
+    qtbot.waitUntil(lambda: f"{LARGE:,} accounts" in page.results_label.text())
     assert page.model.rowCount() == LARGE  # the true count, not a first page
     table = page.table
     table.scrollToBottom()

@@ -156,7 +156,10 @@ class PagedTableModel(QAbstractTableModel, Generic[Query, Row]):
 
     def _resize(self, total: int) -> None:
         """From the first page shown alone to the true count, keeping the page. A reset,
-        not row insertion: a view inserting a million rows takes far longer."""
+        not row insertion: a view inserting a million rows takes far longer. When the
+        first page was the whole list, nothing changes (a selection made meanwhile stays)."""
+        if total == self._total:
+            return
         self.beginResetModel()
         self._total = total
         self.endResetModel()
